@@ -1,0 +1,182 @@
+"""The harness between the benchmark and any encode/decode pair.
+
+A third party implements two methods, ``encode(images) -> codes`` and ``decode(codes) ->
+images``. The harness does the rest: batching, tensor layouts, the declared value range,
+dtypes and torch devices, and it turns every way a model can misbehave into one clear error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import AdapterError, ModelOutputError
+
+__all__ = ["Harness", "LAYOUTS", "VALUE_RANGES"]
+
+# How a batch of n images is laid out when handed to ``encode``.
+LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "NCHW": lambda x: x[:, None, :, :],
+    "NHWC": lambda x: x[:, :, :, None],
+    "NHW": lambda x: x,
+    "flat": lambda x: x.reshape(x.shape[0], -1),
+}
+# Per-item output shapes ``decode`` may return; all are unambiguous.
+_OUTPUT_SHAPES = {(1, 32, 32), (32, 32, 1), (32, 32), (1024,)}
+VALUE_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
+
+
+def _torch():
+    """torch if it is already imported, else None: an adapter cannot hand us tensors without it."""
+    return sys.modules.get("torch")
+
+
+class Harness:
+    """Wraps an object with ``encode``/``decode`` so the benchmark can call it on NumPy batches.
+
+    Parameters
+    ----------
+    adapter: an ``nn.Module`` or any object with ``encode`` and ``decode`` methods.
+    name: how errors and results refer to the model.
+    layout: ``NCHW`` (default), ``NHWC``, ``NHW`` or ``flat``; the adapter's ``input_layout``
+        attribute is used when not given.
+    value_range: ``"-1,1"`` (default) or ``"0,1"``: the pixel range the model expects and returns;
+        the adapter's ``value_range`` attribute is used when not given.
+    batch_size: items per call to ``encode``/``decode``.
+    device: torch device for a module (moved there); default: where its parameters are.
+    dtype: NumPy dtype of inputs for non-torch adapters; the adapter's ``input_dtype`` attribute
+        is used when not given, else float32. A module gets the dtype of its parameters.
+    """
+
+    def __init__(
+        self,
+        adapter: Any,
+        *,
+        name: str = "model",
+        layout: str | None = None,
+        value_range: str | None = None,
+        batch_size: int = 256,
+        device: str | None = None,
+        dtype: Any = None,
+    ) -> None:
+        for method in ("encode", "decode"):
+            if not callable(getattr(adapter, method, None)):
+                raise AdapterError(f"adapter {name!r} has no callable {method}() method")
+        layout = layout or getattr(adapter, "input_layout", None) or "NCHW"
+        if layout not in LAYOUTS:
+            raise AdapterError(f"layout {layout!r} is not one of {', '.join(LAYOUTS)}")
+        value_range = value_range or getattr(adapter, "value_range", None) or "-1,1"
+        if value_range not in VALUE_RANGES:
+            raise AdapterError(f"value range {value_range!r} is not one of {', '.join(VALUE_RANGES)}")
+        if int(batch_size) < 1:
+            raise AdapterError(f"batch size must be a positive integer, got {batch_size}")
+        self.adapter = adapter
+        self.name = name
+        self.layout = layout
+        self.value_range = value_range
+        self.batch_size = int(batch_size)
+        self._zero_one = value_range == "0,1"
+        torch = _torch()
+        self._module = torch is not None and isinstance(adapter, torch.nn.Module)
+        self.device = device
+        self._numpy_dtype = np.dtype(dtype or getattr(adapter, "input_dtype", None) or np.float32)
+        if self._module:
+            self._prepare_module(adapter, device)
+
+    def _prepare_module(self, module: Any, device: str | None) -> None:
+        torch = _torch()
+        if device is not None:
+            try:
+                module.to(torch.device(device))
+            except (RuntimeError, AssertionError, ValueError) as exc:
+                raise AdapterError(f"cannot move {self.name!r} to device {device!r}: {exc}") from None
+        params = [p for p in module.parameters() if p.is_floating_point()]
+        self._torch_device = params[0].device if params else torch.device(device or "cpu")
+        self._torch_dtype = params[0].dtype if params else torch.float32
+        self.device = str(self._torch_device)
+        module.eval()
+
+    # ------------------------------------------------------------------ public
+    def encode(self, images: np.ndarray, on_batch: Callable[[], None] | None = None) -> np.ndarray:
+        """Codes of benchmark images (n, 32, 32) in [-1, 1], as one float64 array (n, ...)."""
+        images = np.asarray(images, dtype=np.float64)
+        if self._zero_one:
+            images = (images + 1.0) / 2.0
+        batches = []
+        for lo in range(0, images.shape[0], self.batch_size):
+            batch = LAYOUTS[self.layout](images[lo : lo + self.batch_size])
+            codes = self._call("encode", batch, what="codes")
+            if codes.ndim == 0 or codes.shape[0] != batch.shape[0]:
+                raise ModelOutputError(
+                    f"{self.name}.encode() returned {self._length(codes)} codes for a batch of {batch.shape[0]} images"
+                )
+            batches.append(codes)
+            if on_batch:
+                on_batch()
+        codes = np.concatenate(batches, axis=0)
+        if any(b.shape[1:] != codes.shape[1:] for b in batches):
+            raise ModelOutputError(f"{self.name}.encode() returned codes of different shapes for different batches")
+        return codes
+
+    def decode(self, codes: np.ndarray, on_batch: Callable[[], None] | None = None) -> np.ndarray:
+        """Images (n, 32, 32) float64 in the benchmark's [-1, 1] convention, raw (no clipping)."""
+        out = []
+        for lo in range(0, codes.shape[0], self.batch_size):
+            batch = codes[lo : lo + self.batch_size]
+            images = self._call("decode", batch, what="images")
+            if images.ndim == 0 or images.shape[0] != batch.shape[0]:
+                raise ModelOutputError(
+                    f"{self.name}.decode() returned {self._length(images)} images for a batch of {batch.shape[0]} codes"
+                )
+            if images.shape[1:] not in _OUTPUT_SHAPES:
+                raise ModelOutputError(
+                    f"{self.name}.decode() returned images of shape {tuple(images.shape[1:])}; expected 32×32 "
+                    "pixels laid out as 1×32×32, 32×32×1, 32×32 or 1024"
+                )
+            out.append(images.reshape(images.shape[0], 32, 32))
+            if on_batch:
+                on_batch()
+        images = np.concatenate(out, axis=0)
+        return 2.0 * images - 1.0 if self._zero_one else images
+
+    # ----------------------------------------------------------------- helpers
+    @staticmethod
+    def _length(x: np.ndarray) -> int | str:
+        return x.shape[0] if x.ndim else "a scalar instead of"
+
+    def _call(self, method: str, batch: np.ndarray, *, what: str) -> np.ndarray:
+        arg = self._to_model(batch)
+        try:
+            if self._module:
+                with _torch().no_grad():
+                    result = getattr(self.adapter, method)(arg)
+            else:
+                result = getattr(self.adapter, method)(arg)
+        except Exception as exc:  # noqa: BLE001 - any failure inside user code is reported, named
+            raise AdapterError(f"{self.name}.{method}() raised {type(exc).__name__}: {exc}") from exc
+        array = self._from_model(result, method, what)
+        if not np.all(np.isfinite(array)):
+            bad = int(np.sum(~np.isfinite(array.reshape(array.shape[0], -1)).all(axis=1))) if array.ndim else 1
+            raise ModelOutputError(f"{self.name}.{method}() returned NaN or inf in {bad} of {len(batch)} {what}")
+        return array
+
+    def _to_model(self, batch: np.ndarray) -> Any:
+        if self._module:
+            torch = _torch()
+            return torch.as_tensor(np.ascontiguousarray(batch)).to(self._torch_device, self._torch_dtype)
+        return np.ascontiguousarray(batch, dtype=self._numpy_dtype)
+
+    def _from_model(self, result: Any, method: str, what: str) -> np.ndarray:
+        torch = _torch()
+        if torch is not None and isinstance(result, torch.Tensor):
+            result = result.detach().to("cpu", torch.float64).numpy()
+        try:
+            array = np.asarray(result, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ModelOutputError(
+                f"{self.name}.{method}() returned {type(result).__name__}, not an array of {what}: {exc}"
+            ) from None
+        return array

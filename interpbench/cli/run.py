@@ -1,0 +1,50 @@
+"""``interpbench run``: score a model on the line benchmark."""
+
+from __future__ import annotations
+
+import click
+
+from ..adapters import LAYOUTS, VALUE_RANGES
+from ..paths import PATH_KINDS
+from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
+from .options import SeedList
+
+
+@click.command()
+@click.option("--adapter", "adapter_spec", metavar="SPEC", help="oracle, pixels, package.module:name or path/to/file.py:name.")
+@click.option("--seed", "seed_list", type=click.IntRange(min=0), multiple=True, help="Protocol seed; repeat for several.")
+@click.option("--seeds", "seed_range", type=SeedList(), help="Several protocol seeds: '0,1,2' or '0-4'.")
+@click.option("--pairs", type=click.IntRange(1, TEST_SET_SIZE // 2), default=DEFAULT_PAIRS, show_default=True)
+@click.option("--steps", type=click.IntRange(min=2), default=DEFAULT_STEPS, show_default=True)
+@click.option("--path", "path_kind", type=click.Choice(sorted(PATH_KINDS)), default="lerp", show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
+@click.option("--device", help="Torch device for module adapters (e.g. cpu, cuda:0).")
+@click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects [default: adapter's own, else NCHW].")
+@click.option("--value-range", type=click.Choice(sorted(VALUE_RANGES)), help="Pixel range the adapter uses [default: adapter's own, else -1,1].")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write the full result record (JSON) here.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def run(adapter_spec, seed_list, seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, output, as_json):  # type: ignore[no-untyped-def]
+    """Score an encode/decode pair on the line benchmark (Mean Distance, Smoothness)."""
+    from ..protocol import score
+
+    if seed_list and seed_range:
+        raise click.UsageError("give --seed or --seeds, not both")
+    if not adapter_spec:
+        raise click.UsageError("name a model to score with --adapter SPEC")
+    seeds = list(seed_list) or seed_range or [0]
+    result = score(
+        adapter_spec,
+        seeds=seeds,
+        pairs=pairs,
+        steps=steps,
+        path=path_kind,
+        batch_size=batch_size,
+        device=device,
+        layout=layout,
+        value_range=value_range,
+        progress=None,
+        model_info={"adapter": adapter_spec},
+    )
+    if output:
+        result.save(output)
+    click.echo(result.to_json(per_path=False) if as_json else result.table())

@@ -1,0 +1,16 @@
+"""The benchmark's metrics, one per module, as pure functions over arrays."""
+
+from .diagnostics import long_way_fraction, reconstruction_error
+from .mean_distance import mean_distance
+from .nearest_line import nearest_line
+from .smoothness import aggregate_smoothness, smoothness, unwrapped_total
+
+__all__ = [
+    "nearest_line",
+    "mean_distance",
+    "smoothness",
+    "aggregate_smoothness",
+    "unwrapped_total",
+    "long_way_fraction",
+    "reconstruction_error",
+]

@@ -1,0 +1,235 @@
+"""Benchmark results as records: headline numbers, per-seed arrays and provenance, to and from JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .atomic import write_text_atomic
+from .errors import DataError
+from .scoring import PathScores
+
+__all__ = ["Protocol", "SeedScore", "Result", "RESULT_FORMAT"]
+
+RESULT_FORMAT = "interpbench-result"
+RESULT_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """How the endpoints and paths were drawn (SPEC §3)."""
+
+    pairs: int
+    steps: int
+    path: str
+    seeds: tuple[int, ...]
+    bank_size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"pairs": self.pairs, "steps": self.steps, "path": self.path, "seeds": list(self.seeds), "bank_size": self.bank_size}
+
+
+@dataclass
+class SeedScore:
+    """Scores of one protocol seed, with the endpoint angles and (optionally) the decoded images."""
+
+    seed: int
+    scores: PathScores
+    endpoint_angles: np.ndarray  # (pairs, 2) true angles of start and end images
+    images: np.ndarray | None = None  # (pairs, steps, 32, 32) decoded, raw
+
+
+def _mean_std(values: list[float]) -> tuple[float, float]:
+    arr = np.asarray(values, dtype=np.float64)
+    return float(arr.mean()), float(arr.std(ddof=0))
+
+
+@dataclass
+class Result:
+    """What :func:`interpbench.score` returns: headline numbers over seeds plus everything behind them."""
+
+    model: dict[str, Any]
+    protocol: Protocol
+    seeds: list[SeedScore]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- headline
+    @property
+    def name(self) -> str:
+        return str(self.model.get("name", "model"))
+
+    def per_seed(self, metric: str) -> list[float]:
+        """One headline metric (a :class:`PathScores` field) for every seed, in seed order."""
+        return [getattr(s.scores, metric) for s in self.seeds]
+
+    @property
+    def mean_distance(self) -> float:
+        return _mean_std(self.per_seed("mean_distance"))[0]
+
+    @property
+    def mean_distance_std(self) -> float:
+        return _mean_std(self.per_seed("mean_distance"))[1]
+
+    @property
+    def smoothness(self) -> float:
+        return _mean_std(self.per_seed("smoothness"))[0]
+
+    @property
+    def smoothness_std(self) -> float:
+        return _mean_std(self.per_seed("smoothness"))[1]
+
+    @property
+    def n_undefined(self) -> int:
+        return int(sum(self.per_seed("n_undefined")))
+
+    @property
+    def images(self) -> np.ndarray | None:
+        """Decoded images of all seeds, (seeds, pairs, steps, 32, 32), if they were kept."""
+        if any(s.images is None for s in self.seeds):
+            return None
+        return np.stack([s.images for s in self.seeds])
+
+    # ------------------------------------------------------------------ output
+    def table(self) -> str:
+        """A readable summary: each metric's mean ± std over seeds and the per-seed values."""
+        p = self.protocol
+        lines = [
+            f"model: {self.name}",
+            f"protocol: {p.path}, {p.pairs} pairs × {p.steps} steps, bank {p.bank_size}, "
+            f"seeds {', '.join(map(str, p.seeds))}",
+            "",
+            f"{'metric':<26}{'mean':>10}{'± std':>10}   per seed",
+        ]
+        rows = [
+            ("Mean Distance (×10⁻³)", "mean_distance", 1e3, "{:.4f}"),
+            ("Smoothness", "smoothness", 1.0, "{:.4f}"),
+            ("long-way fraction", "long_way_fraction", 1.0, "{:.3f}"),
+            ("reconstruction MSE", "reconstruction_error", 1.0, "{:.2e}"),
+        ]
+        for label, metric, scale, fmt in rows:
+            values = [v * scale for v in self.per_seed(metric) if v is not None]
+            if not values:
+                continue
+            mean, std = _mean_std(values)
+            lines.append(
+                f"{label:<26}{fmt.format(mean):>10}{fmt.format(std):>10}   " + "  ".join(fmt.format(v) for v in values)
+            )
+        undefined = self.per_seed("n_undefined")
+        lines.append(f"{'undefined Smoothness':<26}{sum(undefined):>10}{'':>10}   " + "  ".join(f"{u}/{p.pairs}" for u in undefined))
+        prov = self.provenance
+        if prov:
+            lines += ["", f"interpbench {prov.get('package_version')} · spec {prov.get('spec_version')} · {prov.get('hardware')}"]
+        return "\n".join(lines)
+
+    def to_dict(self, per_path: bool = True) -> dict[str, Any]:
+        """A JSON-ready dict; ``per_path=False`` leaves out the per-interpolation arrays."""
+        metrics: dict[str, Any] = {}
+        for metric in ("mean_distance", "smoothness", "long_way_fraction", "reconstruction_error"):
+            values = self.per_seed(metric)
+            if any(v is None for v in values):
+                continue
+            mean, std = _mean_std(values)
+            metrics[metric] = {"mean": _num(mean), "std": _num(std), "per_seed": [_num(v) for v in values]}
+        metrics["n_undefined"] = {"total": self.n_undefined, "per_seed": self.per_seed("n_undefined")}
+        seeds = []
+        for s in self.seeds:
+            entry: dict[str, Any] = {"seed": s.seed}
+            if per_path:
+                entry.update(
+                    endpoint_angles=s.endpoint_angles.tolist(),
+                    path_smoothness=[_num(v) for v in s.scores.path_smoothness],
+                    distances=s.scores.distances.tolist(),
+                    angles=s.scores.angles.tolist(),
+                )
+            seeds.append(entry)
+        return {
+            "format": RESULT_FORMAT,
+            "format_version": RESULT_FORMAT_VERSION,
+            "model": self.model,
+            "protocol": self.protocol.to_dict(),
+            "metrics": metrics,
+            "seeds": seeds,
+            "provenance": self.provenance,
+        }
+
+    def to_json(self, per_path: bool = True) -> str:
+        return json.dumps(self.to_dict(per_path=per_path), indent=1, allow_nan=False)
+
+    def save(self, path: str | os.PathLike[str], per_path: bool = True) -> None:
+        """Write the result as JSON atomically (never a half-written file)."""
+        write_text_atomic(path, self.to_json(per_path=per_path) + "\n")
+
+    # ------------------------------------------------------------------- input
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        """Rebuild a result from :meth:`to_dict` output (it must include the per-path arrays)."""
+        try:
+            if data.get("format") != RESULT_FORMAT:
+                raise DataError(f"not an interpbench result (format is {data.get('format')!r})")
+            proto = data["protocol"]
+            protocol = Protocol(
+                pairs=int(proto["pairs"]),
+                steps=int(proto["steps"]),
+                path=str(proto["path"]),
+                seeds=tuple(int(s) for s in proto["seeds"]),
+                bank_size=int(proto["bank_size"]),
+            )
+            metrics = data["metrics"]
+            seeds = []
+            for i, entry in enumerate(data["seeds"]):
+                if "distances" not in entry:
+                    raise DataError("result has no per-path arrays (saved with per_path=False) and cannot be reloaded")
+                distances = np.asarray(entry["distances"], dtype=np.float64)
+                angles = np.asarray(entry["angles"], dtype=np.float64)
+                path_smoothness = np.asarray([np.nan if v is None else v for v in entry["path_smoothness"]], dtype=np.float64)
+                recon = metrics.get("reconstruction_error", {}).get("per_seed", [None] * (i + 1))[i]
+                scores = PathScores(
+                    mean_distance=float(metrics["mean_distance"]["per_seed"][i]),
+                    smoothness=_float(metrics["smoothness"]["per_seed"][i]),
+                    n_undefined=int(metrics["n_undefined"]["per_seed"][i]),
+                    n_paths=int(distances.shape[0]),
+                    n_steps=int(distances.shape[1]),
+                    long_way_fraction=float(metrics["long_way_fraction"]["per_seed"][i]),
+                    distances=distances,
+                    angles=angles,
+                    path_smoothness=path_smoothness,
+                    reconstruction_error=None if recon is None else float(recon),
+                )
+                seeds.append(
+                    SeedScore(seed=int(entry["seed"]), scores=scores, endpoint_angles=np.asarray(entry["endpoint_angles"]))
+                )
+            return cls(model=dict(data["model"]), protocol=protocol, seeds=seeds, provenance=dict(data.get("provenance", {})))
+        except DataError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise DataError(f"malformed result record: {type(exc).__name__}: {exc}") from None
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Result:
+        """Read a result JSON file written by :meth:`save`."""
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except FileNotFoundError:
+            raise DataError(f"result file {os.fspath(path)!r} does not exist") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DataError(f"result file {os.fspath(path)!r} is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise DataError(f"result file {os.fspath(path)!r} does not hold a JSON object")
+        return cls.from_dict(data)
+
+
+def _num(value: float | None) -> float | None:
+    """JSON has no NaN: undefined values are stored as null."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+def _float(value: float | None) -> float:
+    return float("nan") if value is None else float(value)

@@ -1,0 +1,20 @@
+"""Constants fixed by the benchmark specification (SPEC v1). Changing one changes every score."""
+
+from __future__ import annotations
+
+SPEC_VERSION = "v1"
+
+IMAGE_SIZE = 32
+LINE_WIDTH = 2.0
+LINE_RADIUS = 15.0
+LINE_CENTRE = 16.0
+
+BANK_SIZE = 10_000
+TEST_SET_SIZE = 5_000
+N_CLASSES = 10
+
+DEFAULT_PAIRS = 256
+DEFAULT_STEPS = 16
+
+# Smoothness is undefined for a path whose unwrapped total angle change is below this.
+SMOOTHNESS_MIN_TOTAL = 1e-4
