@@ -95,9 +95,13 @@ def render(angles: np.ndarray | float) -> np.ndarray:
 
 
 def angle_labels(angles: np.ndarray) -> np.ndarray:
-    """Class of each angle: ten equal bins of [0, 2π) (SPEC §2), as int64."""
+    """Class of each angle: floor(10·Λ / (2π − 10⁻⁶)), ten equal bins of [0, 2π) (SPEC §2), as int64.
+
+    The formula alone gives an eleventh class to Λ ∈ [2π − 10⁻⁶, 2π); those join the last bin.
+    """
     theta = np.mod(np.asarray(angles, dtype=np.float64), 2 * np.pi)
-    return np.floor(N_CLASSES * theta / (2 * np.pi - 1e-6)).astype(np.int64)
+    labels = np.floor(N_CLASSES * theta / (2 * np.pi - 1e-6)).astype(np.int64)
+    return np.minimum(labels, N_CLASSES - 1)
 
 
 @dataclass(frozen=True)
