@@ -1,0 +1,80 @@
+"""``interpbench probe``: how useful are a model's codes? Linear and k-means probes on a labelled data set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..adapters import LAYOUTS, VALUE_RANGES
+from ..datasets import DATASETS
+from ..errors import AdapterError
+from ..probes.kmeans import DEFAULT_RESTARTS
+
+
+def _reference_model(name: str, checkpoint: str | None, device: str | None) -> tuple[Any, dict[str, Any]]:
+    """A trained reference model and its info; the package is imported only on this path."""
+    try:
+        from reference_models import load_trained
+    except ImportError as exc:
+        raise AdapterError(f"--model needs the reference_models package, which cannot be imported: {exc}") from None
+    module, info = load_trained(name, checkpoint=checkpoint, device=device)
+    return module, {"name": name, "checkpoint": checkpoint, **dict(info or {})}
+
+
+@click.command()
+@click.option("--adapter", "adapter_spec", metavar="SPEC", help="pixels, oracle, package.module:name or path/to/file.py:name.")
+@click.option("--model", "model_name", metavar="NAME", help="A reference model (with --checkpoint).")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), help="Checkpoint file of the --model.")
+@click.option("--dataset", required=True, type=click.Choice(sorted(DATASETS)), help="Labelled data set to probe on.")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Directory holding the mnist/svhn/cifar10 files.")
+@click.option("--download", is_flag=True, help="Fetch the official mnist/svhn/cifar10 files into --data-dir and verify their checksums.")
+@click.option("--probe", "probe_kind", type=click.Choice(["linear", "kmeans", "both"]), default="both", show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Data draw and probe randomness.")
+@click.option("--train-size", type=click.IntRange(min=1), help="Training images [default: lines 10000, others all].")
+@click.option("--restarts", type=click.IntRange(min=1), default=DEFAULT_RESTARTS, show_default=True, help="k-means restarts (the paper used 1000).")
+@click.option("--with-pixels", is_flag=True, help="Add the raw-pixel reference row (the pixels adapter).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
+@click.option("--device", help="Torch device for module adapters (e.g. cpu, cuda:0).")
+@click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects [default: adapter's own, else NCHW].")
+@click.option("--value-range", type=click.Choice(sorted(VALUE_RANGES)), help="Pixel range the adapter uses [default: adapter's own, else -1,1].")
+@click.option("--threads", type=click.IntRange(min=1), help="Cap the probes' BLAS/OpenMP threads [default: library default].")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the result record (JSON) here.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def probe(adapter_spec, model_name, checkpoint, dataset, data_dir, download, probe_kind, seed, train_size, restarts, with_pixels, batch_size, device, layout, value_range, threads, output, as_json):  # type: ignore[no-untyped-def]
+    """Probe a model's codes on a labelled data set: linear classifier and k-means accuracy (%)."""
+    from ..probes import probe as run_probe
+
+    if bool(adapter_spec) == bool(model_name):
+        raise click.UsageError("name the model with either --adapter SPEC or --model NAME --checkpoint PATH")
+    if checkpoint and not model_name:
+        raise click.UsageError("--checkpoint goes with --model")
+    if download and not data_dir:
+        raise click.UsageError("--download needs --data-dir to say where to put the files")
+    if model_name:
+        model, info = _reference_model(model_name, checkpoint, device)
+        name = model_name
+    else:
+        model, info, name = adapter_spec, {"adapter": adapter_spec}, None
+    result = run_probe(
+        model,
+        dataset,
+        data_dir=data_dir,
+        probes=probe_kind,
+        seed=seed,
+        train_size=train_size,
+        restarts=restarts,
+        with_pixels=with_pixels,
+        download=download,
+        batch_size=batch_size,
+        device=device,
+        layout=layout,
+        value_range=value_range,
+        name=name,
+        model_info=info,
+        progress=None,
+        threads=threads,
+    )
+    if output:
+        result.save(output)
+    click.echo(result.to_json() if as_json else result.table())

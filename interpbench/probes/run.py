@@ -1,0 +1,169 @@
+"""Probe this model on this data set: load the data, encode it with the harness, run the probes."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ..adapters import Harness, as_harness
+from ..datasets import DataSplit, load_dataset
+from ..errors import AdapterError, OptionError
+from ..provenance import environment
+from .kmeans import DEFAULT_KMEANS_MAX_ITER, DEFAULT_RESTARTS, kmeans_probe
+from .linear import DEFAULT_C, DEFAULT_MAX_ITER, linear_probe
+from .result import ProbeResult
+
+__all__ = ["probe", "probe_codes", "encode_split", "PROBES"]
+
+PROBES = ("linear", "kmeans")
+# Images handed to the harness at a time: bounds the float64 copy it makes of its input.
+_ENCODE_CHUNK = 8192
+
+
+def _check_probes(probes: Sequence[str] | str) -> tuple[str, ...]:
+    chosen = PROBES if probes in ("both", "all") else ((probes,) if isinstance(probes, str) else tuple(probes))
+    unknown = [p for p in chosen if p not in PROBES]
+    if unknown or not chosen:
+        raise OptionError(f"probes must be among {', '.join(PROBES)} (or 'both'), got {list(chosen)}")
+    return tuple(p for p in PROBES if p in chosen)
+
+
+def _declared_shape(harness: Harness) -> tuple[int, ...] | None:
+    shape = getattr(harness.adapter, "image_shape", None)
+    return tuple(int(n) for n in shape) if shape is not None else None
+
+
+def _encode(harness: Harness, images: np.ndarray, dataset: str, tick: Callable[[], None]) -> tuple[np.ndarray, list[int]]:
+    """Flattened codes of ``images`` and the shape of one code."""
+    chunks, shape = [], []
+    for lo in range(0, images.shape[0], _ENCODE_CHUNK):
+        batch = images[lo : lo + _ENCODE_CHUNK]
+        try:
+            codes = harness.encode(batch, on_batch=tick)
+        except AdapterError as exc:
+            # Almost always a model built for other images (size, channels); say what it was given.
+            raise AdapterError(
+                f"{harness.name} could not encode the {dataset} images (each {'×'.join(map(str, images.shape[1:]))}, "
+                f"values in [-1, 1]); is the model built for this image size? {exc}"
+            ) from exc
+        shape = list(codes.shape[1:])
+        chunks.append(codes.reshape(codes.shape[0], -1))
+    return np.concatenate(chunks), shape
+
+
+def encode_split(harness: Harness, split: DataSplit, progress: bool | None = False) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Flattened codes of the training and test images, and the shape of one code."""
+    declared = _declared_shape(harness)
+    if declared is not None and declared != split.image_shape:
+        raise AdapterError(
+            f"{harness.name} takes images of shape {declared}, but {split.name} images are {split.image_shape}"
+        )
+    # The first few images go through alone, so a misfit model fails fast, before long encoding.
+    _, code_shape = _encode(harness, split.test.images[:2], split.name, lambda: None)
+    total = math.ceil(len(split.train) / harness.batch_size) + math.ceil(len(split.test) / harness.batch_size)
+    bar = tqdm(total=total, desc=f"encoding {split.name}", unit="batch", leave=False, disable=None if progress is None else not progress)
+    with bar:
+        train, _ = _encode(harness, split.train.images, split.name, bar.update)
+        test, _ = _encode(harness, split.test.images, split.name, bar.update)
+    return train, test, code_shape
+
+
+def probe_codes(
+    train_codes: np.ndarray,
+    train_labels: np.ndarray,
+    test_codes: np.ndarray,
+    test_labels: np.ndarray,
+    *,
+    seed: int,
+    probes: Sequence[str] | str = PROBES,
+    restarts: int = DEFAULT_RESTARTS,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Run the chosen probes on plain arrays; returns (accuracy % per probe, seconds per probe)."""
+    accuracy: dict[str, float] = {}
+    timings: dict[str, float] = {}
+    for name in _check_probes(probes):
+        start = time.perf_counter()
+        if name == "linear":
+            accuracy[name] = linear_probe(train_codes, train_labels, test_codes, test_labels, seed=seed)
+        else:
+            accuracy[name] = kmeans_probe(train_codes, train_labels, test_codes, test_labels, seed=seed, restarts=restarts)
+        timings[name] = time.perf_counter() - start
+    return accuracy, timings
+
+
+def _probe_harness(harness: Harness, split: DataSplit, chosen: tuple[str, ...], seed: int, restarts: int, progress: bool | None) -> dict[str, Any]:
+    start = time.perf_counter()
+    train, test, code_shape = encode_split(harness, split, progress)
+    encode_s = time.perf_counter() - start
+    accuracy, timings = probe_codes(train, split.train.labels, test, split.test.labels, seed=seed, probes=chosen, restarts=restarts)
+    return {"accuracy": accuracy, "code_shape": code_shape, "timings": {"encode": encode_s, **timings}}
+
+
+def probe(
+    model: Any,
+    dataset: str | DataSplit,
+    *,
+    data_dir: str | None = None,
+    probes: Sequence[str] | str = PROBES,
+    seed: int = 0,
+    train_size: int | None = None,
+    restarts: int = DEFAULT_RESTARTS,
+    with_pixels: bool = False,
+    download: bool = False,
+    batch_size: int = 256,
+    device: str | None = None,
+    layout: str | None = None,
+    value_range: str | None = None,
+    name: str | None = None,
+    model_info: dict[str, Any] | None = None,
+    progress: bool | None = False,
+    threads: int | None = None,
+) -> ProbeResult:
+    """Encode ``dataset`` with ``model`` and run the linear and/or k-means probe on the codes.
+
+    ``model`` is anything :func:`interpbench.as_harness` accepts (``pixels``, ``oracle``, a spec
+    string, an ``nn.Module`` with ``encode``/``decode``, …). ``dataset`` is a registered name
+    (see :data:`interpbench.datasets.DATASETS`) or a ready :class:`DataSplit`. ``seed`` fixes the
+    data draw and the probes' randomness. ``with_pixels`` adds the raw-pixel reference row.
+    ``threads`` caps the BLAS/OpenMP threads of the probes (useful on a shared machine).
+    """
+    chosen = _check_probes(probes)
+    if restarts < 1:
+        raise OptionError(f"k-means restarts must be at least 1, got {restarts}")
+    if seed < 0:
+        raise OptionError(f"seed must be a non-negative integer, got {seed}")
+    split = dataset if isinstance(dataset, DataSplit) else load_dataset(
+        dataset, data_dir, seed=seed, train_size=train_size, download_files=download, progress=progress
+    )
+    harness = as_harness(model, name=name, layout=layout, value_range=value_range, batch_size=batch_size, device=device)
+    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+
+    with threadpool_limits(limits=threads):
+        main = _probe_harness(harness, split, chosen, seed, restarts, progress)
+        reference = None
+        if with_pixels:
+            reference = _probe_harness(as_harness("pixels", batch_size=max(batch_size, 1024)), split, chosen, seed, restarts, progress)
+    settings = {
+        "probes": list(chosen),
+        "seed": seed,
+        "train_size": len(split.train),
+        "test_size": len(split.test),
+        "linear": {"classifier": "multinomial logistic regression (scikit-learn, lbfgs)", "C": DEFAULT_C, "max_iter": DEFAULT_MAX_ITER, "standardised": True},
+        "kmeans_restarts": restarts,
+        "kmeans": {"init": "random", "restarts": restarts, "max_iter": DEFAULT_KMEANS_MAX_ITER, "whitening": "SVD of training codes, singular value + 1e-5", "fit_on": "training codes", "assignment": "Hungarian on test codes"},
+    }
+    return ProbeResult(
+        model={"name": harness.name, **(model_info or {})},
+        dataset=split.describe(),
+        settings=settings,
+        accuracy=main["accuracy"],
+        code_shape=main["code_shape"],
+        timings=main["timings"],
+        reference=reference,
+        provenance=environment(harness.device),
+    )
