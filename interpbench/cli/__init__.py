@@ -15,6 +15,11 @@ __all__ = ["main"]
 # name -> "module:attribute"; adding a subcommand touches only this table.
 SUBCOMMANDS: dict[str, str] = {
     "run": "interpbench.cli.run:run",
+    "train": "interpbench.cli.train:train",
+    "models": "interpbench.cli.models:models",
+    "probe": "interpbench.cli.probe:probe",
+    "leaderboard": "interpbench.cli.leaderboard:leaderboard",
+    "check": "interpbench.cli.check:check",
 }
 
 

@@ -1,0 +1,299 @@
+"""Regression check: is a model's score still within tolerance of a recorded baseline?
+
+For other projects' CI (``interpbench check`` and :func:`assert_no_regression` in a test suite)
+and for interpbench's own baselines under ``leaderboard/baselines/``.
+
+Every compared metric is lower-is-better. A metric is *worse* when
+``current > baseline + atol + rtol·|baseline|`` and *better* when it is below the baseline by more
+than that. By default only *worse* fails; ``two_sided=True`` fails on any move beyond tolerance,
+which is what a reproducibility check wants (a change in scoring code must not move a number
+in either direction until the baseline is deliberately re-recorded).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .atomic import write_text_atomic
+from .errors import DataError, OptionError
+from .leaderboard.entries import read_json
+from .leaderboard.schema import BASELINE_SCHEMA, validate
+from .result import Result
+from .spec import BANK_SIZE
+
+__all__ = [
+    "METRICS",
+    "DEFAULT_RTOL",
+    "DEFAULT_ATOL",
+    "MetricCheck",
+    "CheckReport",
+    "baseline_from_result",
+    "write_baseline",
+    "load_baseline",
+    "score_like_baseline",
+    "compare",
+    "assert_no_regression",
+    "parse_tolerances",
+]
+
+BASELINE_FORMAT = "interpbench-baseline"
+
+# Compared metrics, all lower-is-better, with how the table prints them.
+METRICS: dict[str, tuple[str, float]] = {
+    "mean_distance": ("Mean Distance (×10⁻³)", 1e3),
+    "smoothness": ("Smoothness", 1.0),
+    "long_way_fraction": ("long-way fraction", 1.0),
+    "reconstruction_error": ("reconstruction MSE", 1.0),
+    "n_undefined": ("undefined Smoothness / seed", 1.0),
+}
+
+# Defaults for "the same model scored on another machine or library version": a relative
+# 0.1 % absorbs float32 decoder differences between CPU and GPU kernels yet catches any real
+# change of a model; the absolute floor keeps metrics near 0 (oracle Mean Distance ~2e-7) from
+# failing on round-off alone.
+DEFAULT_RTOL = 1e-3
+DEFAULT_ATOL = 1e-9
+
+Tolerances = Mapping[str, float] | float | None
+
+
+@dataclass(frozen=True)
+class MetricCheck:
+    """One metric: baseline and current value (unscaled), the tolerance applied, and the verdict."""
+
+    metric: str
+    baseline: float
+    current: float
+    rtol: float
+    atol: float
+
+    @property
+    def allowed(self) -> float:
+        return self.atol + self.rtol * abs(self.baseline)
+
+    @property
+    def status(self) -> str:
+        """'ok', 'worse' or 'better' (beyond tolerance)."""
+        diff = self.current - self.baseline
+        if diff > self.allowed:
+            return "worse"
+        if diff < -self.allowed:
+            return "better"
+        return "ok"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """All metric checks of one model against one baseline."""
+
+    name: str
+    baseline_path: str
+    checks: tuple[MetricCheck, ...]
+    two_sided: bool
+
+    @property
+    def failures(self) -> list[MetricCheck]:
+        bad = ("worse", "better") if self.two_sided else ("worse",)
+        return [c for c in self.checks if c.status in bad]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def table(self) -> str:
+        """A before/after table and a one-line verdict."""
+        head = f"{'metric':<30}{'baseline':>14}{'current':>14}{'change':>14}{'tolerance':>12}  status"
+        lines = [f"{self.name} vs baseline {self.baseline_path}", "", head, "-" * len(head)]
+        for c in self.checks:
+            label, scale = METRICS[c.metric]
+            diff = c.current - c.baseline
+            change = "0" if diff == 0 else f"{diff / abs(c.baseline):+.2e} rel" if c.baseline else f"{diff * scale:+.2e}"
+            status = {"ok": "ok", "worse": "WORSE", "better": "better" + (" (FAIL: two-sided)" if self.two_sided else "")}[c.status]
+            lines.append(
+                f"{label:<30}{c.baseline * scale:>14.6g}{c.current * scale:>14.6g}{change:>14} "
+                f"{'±' + format(c.allowed * scale, '.2g'):>12}  {status}"
+            )
+        lines.append("")
+        if self.passed:
+            better = [c.metric for c in self.checks if c.status == "better"]
+            note = f"; improved beyond tolerance: {', '.join(better)} (re-record the baseline to lock it in)" if better else ""
+            lines.append(f"PASS: every metric within tolerance of the baseline{note}")
+        else:
+            what = "moved" if self.two_sided else "worse"
+            lines.append(f"FAIL: {len(self.failures)} metric(s) {what} beyond tolerance: {', '.join(c.metric for c in self.failures)}")
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ records
+def _metrics_of(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Comparable metrics of a result or baseline dict: {metric: {"mean", "per_seed"}}."""
+    out: dict[str, dict[str, Any]] = {}
+    for metric, value in data.get("metrics", {}).items():
+        if metric not in METRICS or not isinstance(value, Mapping):
+            continue
+        if metric == "n_undefined" and "total" in value:
+            # Result records store a count; compare its per-seed mean so protocols with more seeds read the same.
+            per_seed = list(value.get("per_seed", []))
+            value = {"mean": value["total"] / max(len(per_seed), 1), "per_seed": per_seed}
+        if value.get("mean") is None:
+            continue
+        out[metric] = {"mean": value["mean"], "per_seed": list(value.get("per_seed", []))}
+    return out
+
+
+def baseline_from_result(result: Result | Mapping[str, Any], tolerances: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, Any]:
+    """A baseline record (format ``interpbench-baseline``) holding ``result``'s metrics and provenance."""
+    data = result.to_dict(per_path=False) if isinstance(result, Result) else dict(result)
+    record: dict[str, Any] = {
+        "format": BASELINE_FORMAT,
+        "format_version": 1,
+        "model": {"name": data["model"]["name"], "adapter": data["model"].get("adapter")},
+        "protocol": data["protocol"],
+        "metrics": _metrics_of(data),
+        "provenance": data["provenance"],
+        "recorded": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+    }
+    if tolerances:
+        record["tolerances"] = {k: dict(v) for k, v in tolerances.items()}
+    validate(record, BASELINE_SCHEMA, what="baseline")
+    return record
+
+
+def write_baseline(result: Result | Mapping[str, Any], path: str | os.PathLike[str], tolerances: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, Any]:
+    """Record ``result`` as a baseline file (atomically) and return the record."""
+    record = baseline_from_result(result, tolerances)
+    write_text_atomic(path, json.dumps(record, indent=1, allow_nan=False) + "\n")
+    return record
+
+
+def load_baseline(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a baseline file; a full ``interpbench-result`` file is accepted as a baseline too."""
+    data = read_json(path, what="baseline")
+    if isinstance(data, dict) and data.get("format") == "interpbench-result":
+        try:
+            data = baseline_from_result(data)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise DataError(f"baseline {os.fspath(path)!r} is a malformed result record (missing {exc})") from None
+    validate(data, BASELINE_SCHEMA, what=f"baseline {os.fspath(path)!r}")
+    return data
+
+
+def _current_record(current: Result | Mapping[str, Any]) -> dict[str, Any]:
+    data = current.to_dict(per_path=False) if isinstance(current, Result) else dict(current)
+    if data.get("format") != "interpbench-result":
+        raise DataError(f"not an interpbench result (format is {data.get('format')!r})")
+    if not isinstance(data.get("protocol"), Mapping) or not isinstance(data.get("metrics"), Mapping):
+        raise DataError("result record needs 'protocol' and 'metrics' objects")
+    return data
+
+
+# ------------------------------------------------------------------------------ checking
+def parse_tolerances(values: list[str] | tuple[str, ...], option: str = "--rtol") -> dict[str, float]:
+    """['0.01', 'smoothness=0.05'] -> {'*': 0.01, 'smoothness': 0.05}."""
+    out: dict[str, float] = {}
+    for text in values:
+        metric, eq, number = text.rpartition("=")
+        metric = metric.strip() if eq else "*"
+        if metric != "*" and metric not in METRICS:
+            raise OptionError(f"{option} {text!r}: unknown metric {metric!r} (one of {', '.join(METRICS)})")
+        try:
+            value = float(number)
+        except ValueError:
+            raise OptionError(f"{option} {text!r}: {number!r} is not a number") from None
+        if not value >= 0:
+            raise OptionError(f"{option} {text!r}: tolerance must be a non-negative number")
+        out[metric] = value
+    return out
+
+
+def _tolerance(metric: str, given: Tolerances, from_baseline: Mapping[str, Any], kind: str, default: float) -> float:
+    if isinstance(given, (int, float)):
+        return float(given)
+    given = given or {}
+    if metric in given:
+        return float(given[metric])
+    if "*" in given:
+        return float(given["*"])
+    return float(from_baseline.get(metric, {}).get(kind, default))
+
+
+def compare(
+    current: Result | Mapping[str, Any],
+    baseline: Mapping[str, Any] | str | os.PathLike[str],
+    *,
+    rtol: Tolerances = None,
+    atol: Tolerances = None,
+    two_sided: bool = False,
+    baseline_path: str | None = None,
+) -> CheckReport:
+    """Compare ``current`` with ``baseline`` metric by metric. The protocols must be identical.
+
+    ``rtol``/``atol`` are a number for every metric or a ``{metric: value}`` mapping ('*' = the
+    rest); unset metrics take the baseline file's ``tolerances``, then the defaults.
+    """
+    if not isinstance(baseline, Mapping):
+        baseline_path = baseline_path or os.fspath(baseline)
+        baseline = load_baseline(baseline)
+    data = _current_record(current)
+    if dict(data["protocol"]) != dict(baseline["protocol"]):
+        raise DataError(f"protocol differs from the baseline's: {dict(data['protocol'])} vs {dict(baseline['protocol'])}")
+    mine, theirs = _metrics_of(data), _metrics_of(baseline)
+    tol = baseline.get("tolerances", {})
+    checks = tuple(
+        MetricCheck(
+            metric=m,
+            baseline=float(theirs[m]["mean"]),
+            current=float(mine[m]["mean"]),
+            rtol=_tolerance(m, rtol, tol, "rtol", DEFAULT_RTOL),
+            atol=_tolerance(m, atol, tol, "atol", DEFAULT_ATOL),
+        )
+        for m in METRICS
+        if m in mine and m in theirs
+    )
+    if not any(c.metric in ("mean_distance", "smoothness") for c in checks):
+        raise DataError("neither Mean Distance nor Smoothness is in both the result and the baseline")
+    name = str(data["model"].get("name", "model")) if isinstance(data.get("model"), Mapping) else "model"
+    return CheckReport(name=name, baseline_path=baseline_path or "(given)", checks=checks, two_sided=two_sided)
+
+
+def score_like_baseline(model: Any, baseline: Mapping[str, Any], **harness: Any) -> Result:
+    """Score ``model`` with exactly the baseline's protocol (seeds, pairs, steps, path)."""
+    from .protocol import score
+
+    proto = baseline["protocol"]
+    if proto["bank_size"] != BANK_SIZE:
+        raise DataError(f"baseline was scored with a bank of {proto['bank_size']} lines; this interpbench uses {BANK_SIZE}")
+    return score(model, seeds=proto["seeds"], pairs=proto["pairs"], steps=proto["steps"], path=proto["path"], keep_images=False, **harness)
+
+
+def assert_no_regression(
+    model_or_result: Any,
+    baseline: str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    rtol: Tolerances = None,
+    atol: Tolerances = None,
+    two_sided: bool = False,
+    **harness: Any,
+) -> CheckReport:
+    """For test suites: fail (``AssertionError`` with the before/after table) if a metric regressed.
+
+    ``model_or_result`` is a :class:`Result`, a result dict, a path to a result ``.json`` file, or
+    anything :func:`interpbench.score` accepts (scored with the baseline's protocol; ``harness``
+    keywords such as ``device`` or ``batch_size`` are passed on). Returns the report on success.
+    """
+    path = None if isinstance(baseline, Mapping) else os.fspath(baseline)
+    record = load_baseline(baseline) if path is not None else baseline
+    current = model_or_result
+    if isinstance(current, (str, os.PathLike)) and os.fspath(current).endswith(".json"):
+        current = read_json(current, what="result")
+    elif not isinstance(current, (Result, Mapping)):
+        current = score_like_baseline(current, record, **harness)
+    report = compare(current, record, rtol=rtol, atol=atol, two_sided=two_sided, baseline_path=path)
+    if not report.passed:
+        raise AssertionError("\n" + report.table())
+    return report

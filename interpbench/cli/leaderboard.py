@@ -1,0 +1,91 @@
+"""``interpbench leaderboard``: file validated results (``add``), render the pages (``build``), ``validate``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+_DIR_OPTION = click.option(
+    "--dir", "root", type=click.Path(file_okay=False), default="leaderboard", show_default=True,
+    help="Leaderboard folder (holds results/, figures/, README.md, index.html).",
+)
+
+
+@click.group()
+def leaderboard() -> None:
+    """The leaderboard as data: one validated JSON entry per model under leaderboard/results/."""
+
+
+@leaderboard.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_DIR_OPTION
+@click.option("--probes", "probe_files", multiple=True, type=click.Path(dir_okay=False), help="Probe accuracies (a probe record or {\"dataset/probe\": percent}); repeatable.")
+@click.option("--figure", type=click.Path(dir_okay=False), help="Interpolation grid PNG (from `interpbench run --figure`) to show with the entry.")
+@click.option("--preset", help="Training preset, if the result's model record does not name it.")
+@click.option("--kimg", type=click.FloatRange(min=0, min_open=True), help="Training budget in kimg, if the result does not say.")
+@click.option("--training-hardware", help="Hardware the model was trained on.")
+@click.option("--wall-clock", "wall_clock_s", type=click.FloatRange(min=0), help="Training wall-clock time in seconds.")
+@click.option("--samples-per-s", type=click.FloatRange(min=0), help="Training throughput in samples/s.")
+@click.option("--kind", type=click.Choice(["builtin", "reference", "external"]), help="Override the detected kind of model.")
+@click.option("--id", "entry_id", help="Entry id [default: model-preset-<kimg>kimg-spec].")
+@click.option("--notes", help="Free text shown nowhere in the tables but kept in the entry.")
+@click.option("--dry-run", is_flag=True, help="Validate and print the entry id, but write nothing.")
+def add(results, root, probe_files, figure, preset, kimg, training_hardware, wall_clock_s, samples_per_s, kind, entry_id, notes, dry_run):  # type: ignore[no-untyped-def]
+    """Validate RESULTS and file them as one entry (several files = one model, several training seeds).
+
+    A file that already is a leaderboard entry (format interpbench-leaderboard-entry) is
+    validated and filed as it is. A malformed or duplicate entry is rejected; nothing is written.
+    """
+    from ..leaderboard.entries import ENTRY_FORMAT, FIGURES_DIR, add_entry, check_entry, entry_from_results, probe_accuracies, read_json
+
+    records = [read_json(p, what="result") for p in results]
+    if any(isinstance(r, dict) and r.get("format") == ENTRY_FORMAT for r in records):
+        if len(records) != 1 or probe_files or figure or preset or kimg or entry_id:
+            raise click.UsageError("a ready-made leaderboard entry is filed on its own, without other options")
+        entry = records[0]
+        check_entry(entry, label=results[0])
+    else:
+        probes: dict[str, float] = {}
+        for p in probe_files:
+            probes.update(probe_accuracies(read_json(p, what="probe record"), label=p))
+        training = {"preset": preset, "kimg": kimg, "hardware": training_hardware, "wall_clock_s": wall_clock_s, "samples_per_s": samples_per_s}
+        entry = entry_from_results(records, probes=probes or None, training=training, kind=kind, notes=notes, labels=list(results), entry_id_override=entry_id)
+        if figure:
+            entry["figures"] = {"grid": f"{FIGURES_DIR}/{entry['id']}.grid.png"}
+            check_entry(entry)
+    if dry_run:
+        click.echo(f"valid: {entry['id']} (not written: --dry-run)")
+        return
+    target = add_entry(root, entry, figure_source=figure)
+    click.echo(f"added {entry['id']} -> {target}")
+
+
+@leaderboard.command()
+@_DIR_OPTION
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if README.md or index.html are out of date.")
+def build(root, check_only):  # type: ignore[no-untyped-def]
+    """Regenerate README.md, index.html and figures/scatter.png from the entries."""
+    from ..leaderboard.render import build as build_pages, render_pages
+
+    if check_only:
+        _, pages = render_pages(root)
+        stale = [name for name, text in pages.items() if not (Path(root) / name).is_file() or (Path(root) / name).read_text(encoding="utf-8") != text]
+        if stale:
+            click.echo(f"out of date: {', '.join(stale)} (run `interpbench leaderboard build`)", err=True)
+            sys.exit(1)
+        click.echo("leaderboard pages are up to date")
+        return
+    pages = build_pages(root)
+    click.echo(f"wrote {', '.join(str(Path(root) / n) for n in pages)} and {Path(root) / 'figures' / 'scatter.png'}")
+
+
+@leaderboard.command()
+@_DIR_OPTION
+def validate(root):  # type: ignore[no-untyped-def]
+    """Validate every entry under results/ against the schema; exit 1 naming the first bad field."""
+    from ..leaderboard.entries import load_entries
+
+    entries = load_entries(root)
+    click.echo(f"{len(entries)} entries valid")

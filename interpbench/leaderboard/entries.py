@@ -1,0 +1,354 @@
+"""Leaderboard entries: built from result records, validated, loaded from and filed under ``results/``.
+
+An entry is one model (one name, preset and training budget) scored with one protocol. Several
+result records of the same model trained with different seeds make one entry whose headline
+spread is over the training seeds; a single record's spread is over its protocol seeds.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import json
+import math
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..adapters.builtin import BUILTIN_ADAPTERS
+from ..atomic import atomic_path, write_text_atomic
+from ..errors import DataError
+from ..spec import SPEC_VERSION
+from .schema import ENTRY_SCHEMA, validate
+from .stats import summarise
+
+__all__ = [
+    "ENTRY_FORMAT",
+    "Entry",
+    "read_json",
+    "entry_from_results",
+    "probe_accuracies",
+    "check_entry",
+    "load_entries",
+    "add_entry",
+    "entry_id",
+]
+
+ENTRY_FORMAT = "interpbench-leaderboard-entry"
+RESULT_SCHEMA = "result.v1.schema.json"
+RESULTS_DIR = "results"
+FIGURES_DIR = "figures"
+
+# Stored aggregates must agree with the per-seed / per-path numbers they summarise. The values are
+# recomputed in float64 from the same numbers, so only round-off separates them.
+_CONSISTENCY_RTOL = 1e-9
+_CONSISTENCY_ATOL = 1e-15
+
+_TRAINING_KEYS = ("hardware", "wall_clock_s", "samples_per_s")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A validated entry and the file it came from (``None`` before it is filed)."""
+
+    data: dict[str, Any]
+    path: Path | None = None
+
+    @property
+    def id(self) -> str:
+        return str(self.data["id"])
+
+    @property
+    def name(self) -> str:
+        return str(self.data["model"]["name"])
+
+    @property
+    def kind(self) -> str:
+        return str(self.data["model"]["kind"])
+
+    def summary(self, metric: str) -> dict[str, Any]:
+        return dict(self.data["summary"][metric])
+
+
+def read_json(path: str | os.PathLike[str], what: str = "file") -> Any:
+    """Parse a JSON file, turning every way it can fail into one-sentence :class:`DataError`."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise DataError(f"{what} {os.fspath(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise DataError(f"{what} {os.fspath(path)!r} is a directory") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{what} {os.fspath(path)!r} is not valid JSON: {exc}") from None
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=_CONSISTENCY_RTOL, abs_tol=_CONSISTENCY_ATOL)
+
+
+def _check_result(record: Any, label: str) -> None:
+    """Schema plus the cross-field facts a schema cannot say (lengths agree, numbers add up)."""
+    validate(record, RESULT_SCHEMA, what=label)
+    proto, metrics, seeds = record["protocol"], record["metrics"], record["seeds"]
+    n = len(proto["seeds"])
+    if [s["seed"] for s in seeds] != proto["seeds"]:
+        raise DataError(f"{label}: seeds[*].seed {[s['seed'] for s in seeds]} does not match protocol.seeds {proto['seeds']}")
+    for metric in ("mean_distance", "smoothness"):
+        if len(metrics[metric]["per_seed"]) != n:
+            raise DataError(f"{label}: metrics.{metric}.per_seed has {len(metrics[metric]['per_seed'])} values for {n} protocol seeds")
+    for i, s in enumerate(seeds):
+        dist = s["distances"]
+        if len(dist) != proto["pairs"] or any(len(row) != proto["steps"] for row in dist):
+            raise DataError(f"{label}: seeds[{i}].distances is not {proto['pairs']} pairs × {proto['steps']} steps")
+        if len(s["path_smoothness"]) != proto["pairs"]:
+            raise DataError(f"{label}: seeds[{i}].path_smoothness has {len(s['path_smoothness'])} values for {proto['pairs']} pairs")
+        stored = metrics["mean_distance"]["per_seed"][i]
+        recomputed = float(np.mean(np.asarray(dist, dtype=np.float64)))
+        if stored is None or not _close(stored, recomputed):
+            raise DataError(
+                f"{label}: metrics.mean_distance.per_seed[{i}] = {stored!r} is not the mean of seeds[{i}].distances ({recomputed!r})"
+            )
+    if record["provenance"]["spec_version"] != SPEC_VERSION:
+        raise DataError(
+            f"{label}: provenance.spec_version {record['provenance']['spec_version']!r} is not this leaderboard's spec {SPEC_VERSION}"
+        )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9._]+", "-", text.lower()).strip("-._") or "model"
+
+
+def entry_id(name: str, preset: str | None, kimg: float | None, path: str) -> str:
+    """'acai-paper-16384kimg-v1'; built-in adapters have no preset or budget: 'oracle-v1'."""
+    parts = [name] + ([preset] if preset else []) + ([f"{kimg:g}kimg"] if kimg else []) + ([path] if path != "lerp" else [])
+    return "-".join(_slug(p) for p in parts + [SPEC_VERSION])
+
+
+def probe_accuracies(record: Any, label: str = "probe record") -> dict[str, float]:
+    """Accuracies (%) keyed '<dataset>/<probe>' from a probe record or a plain ``{key: accuracy}`` object.
+
+    Accepted shapes: an ``interpbench-probe-result`` record (``interpbench probe --output``);
+    ``{"lines/linear": 91.2, …}``; a record with an ``accuracies`` object; a record
+    with a ``results`` list of ``{"dataset", "probe", "accuracy"}``; or one such item on its own.
+    """
+    if not isinstance(record, dict):
+        raise DataError(f"{label} must be a JSON object")
+    if record.get("format") == "interpbench-probe-result":
+        # interpbench.probes records: {"dataset": {"name": …}, "accuracy": {"linear": %, "kmeans": %}}
+        dataset = record.get("dataset", {}).get("name") if isinstance(record.get("dataset"), dict) else None
+        if not dataset or not isinstance(record.get("accuracy"), dict):
+            raise DataError(f"{label}: a probe result needs dataset.name and an accuracy object")
+        found = {f"{dataset}/{probe}": value for probe, value in record["accuracy"].items()}
+    elif "accuracies" in record and isinstance(record["accuracies"], dict):
+        found = dict(record["accuracies"])
+    elif isinstance(record.get("results"), list):
+        found = {}
+        for i, item in enumerate(record["results"]):
+            if not isinstance(item, dict) or not {"dataset", "probe", "accuracy"} <= item.keys():
+                raise DataError(f"{label}: results[{i}] needs 'dataset', 'probe' and 'accuracy'")
+            found[f"{item['dataset']}/{item['probe']}"] = item["accuracy"]
+    elif {"dataset", "probe", "accuracy"} <= record.keys():
+        found = {f"{record['dataset']}/{record['probe']}": record["accuracy"]}
+    else:
+        found = {k: v for k, v in record.items() if k not in ("format", "format_version")}
+    for key, value in found.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+            raise DataError(f"{label}: accuracy {key!r} must be a number of percent in [0, 100], got {value!r}")
+    return {str(k): float(v) for k, v in found.items()}
+
+
+def _run_from_result(record: dict[str, Any]) -> dict[str, Any]:
+    model = record["model"]
+    keep = ("mean_distance", "smoothness", "long_way_fraction", "reconstruction_error", "n_undefined")
+    per_path = []
+    for s in record["seeds"]:
+        distance = np.asarray(s["distances"], dtype=np.float64).mean(axis=1)
+        per_path.append({"seed": s["seed"], "distance": distance.tolist(), "smoothness": list(s["path_smoothness"])})
+    return {
+        "train_seed": model.get("train_seed"),
+        "checkpoint_sha256": model.get("checkpoint_sha256"),
+        # Copies: an entry must never share mutable state with the record it was built from.
+        "metrics": copy.deepcopy({k: record["metrics"][k] for k in keep if k in record["metrics"]}),
+        "per_path": per_path,
+        "provenance": copy.deepcopy(record["provenance"]),
+    }
+
+
+def _training(model: dict[str, Any], runs: list[dict[str, Any]], overrides: dict[str, Any]) -> dict[str, Any] | None:
+    """Training budget, preset, seeds and hardware, from the model record and command-line overrides."""
+    nested = model.get("training") if isinstance(model.get("training"), dict) else {}
+    preset = overrides.get("preset") or model.get("preset")
+    kimg = overrides.get("kimg") or model.get("kimg")
+    if preset is None and kimg is None:
+        return None
+    # A trained model without a named preset still has a budget; label it rather than drop it.
+    preset = preset or "custom"
+    info: dict[str, Any] = {"preset": preset, "kimg": kimg, "seeds": sorted(r["train_seed"] for r in runs if r["train_seed"] is not None)}
+    for key in _TRAINING_KEYS:
+        value = overrides.get(key)
+        if value is None:
+            value = nested.get(key, model.get(f"training_{key}" if key == "hardware" else key))
+        info[key] = value
+    return info
+
+
+def entry_from_results(
+    records: list[dict[str, Any]],
+    *,
+    probes: dict[str, float] | None = None,
+    training: dict[str, Any] | None = None,
+    kind: str | None = None,
+    figure: str | None = None,
+    notes: str | None = None,
+    labels: list[str] | None = None,
+    entry_id_override: str | None = None,
+) -> dict[str, Any]:
+    """One entry from one result record, or from several of the same model trained with different seeds."""
+    if not records:
+        raise DataError("no result record given")
+    labels = labels or [f"result {i + 1}" for i in range(len(records))]
+    for record, label in zip(records, labels):
+        _check_result(record, label)
+    first = records[0]
+    for record, label in zip(records[1:], labels[1:]):
+        for field in ("name", "preset", "kimg"):
+            if record["model"].get(field) != first["model"].get(field):
+                raise DataError(f"{label}: model.{field} {record['model'].get(field)!r} differs from {labels[0]}'s {first['model'].get(field)!r}")
+        if record["protocol"] != first["protocol"]:
+            raise DataError(f"{label}: protocol {record['protocol']} differs from {labels[0]}'s {first['protocol']}")
+    runs = [_run_from_result(r) for r in records]
+    train_seeds = [r["train_seed"] for r in runs]
+    if len(runs) > 1 and (None in train_seeds or len(set(train_seeds)) != len(train_seeds)):
+        raise DataError(f"results of several training runs need distinct model.train_seed values, got {train_seeds}")
+    model = first["model"]
+    adapter = model.get("adapter")
+    if kind is None:
+        kind = "builtin" if adapter in BUILTIN_ADAPTERS and not model.get("checkpoint_sha256") else (
+            "reference" if model.get("preset") else "external"
+        )
+    train = _training(model, runs, training or {})
+    summary = _summary(runs)
+    entry: dict[str, Any] = {
+        "format": ENTRY_FORMAT,
+        "schema_version": 1,
+        "id": entry_id_override
+        or entry_id(model["name"], train and train["preset"], train and train["kimg"], first["protocol"]["path"]),
+        "model": {"name": model["name"], "kind": kind, "adapter": adapter},
+        "training": train,
+        "protocol": copy.deepcopy(first["protocol"]),
+        "runs": runs,
+        "summary": summary,
+        "provenance": copy.deepcopy(first["provenance"]),
+        "added": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+    }
+    if probes:
+        entry["probes"] = probes
+    if figure:
+        entry["figures"] = {"grid": figure}
+    if notes:
+        entry["notes"] = notes
+    check_entry(entry)
+    return entry
+
+
+def _arrays(runs: list[dict[str, Any]], metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """(runs, seeds) per-seed values and (runs, seeds, pairs) per-path values; undefined Smoothness counts 0."""
+    per_seed = np.array([r["metrics"][metric]["per_seed"] for r in runs], dtype=np.float64)
+    key = "distance" if metric == "mean_distance" else "smoothness"
+    per_path = np.array([[[0.0 if v is None else v for v in p[key]] for p in r["per_path"]] for r in runs], dtype=np.float64)
+    return per_seed, per_path
+
+
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for metric in ("mean_distance", "smoothness"):
+        try:
+            per_seed, per_path = _arrays(runs, metric)
+        except (TypeError, ValueError):
+            raise DataError(f"runs[*].metrics.{metric}.per_seed must all be numbers for the same protocol seeds") from None
+        if not np.all(np.isfinite(per_seed)):
+            raise DataError(f"runs[*].metrics.{metric}.per_seed holds an undefined value; such a model cannot be ranked")
+        out[metric] = summarise(per_seed, per_path).to_dict()
+    out["n_undefined"] = int(sum(r["metrics"]["n_undefined"]["total"] for r in runs))
+    return out
+
+
+def check_entry(entry: Any, label: str = "entry") -> None:
+    """Schema validation plus consistency of the stored summary with the per-seed numbers."""
+    validate(entry, ENTRY_SCHEMA, what=label)
+    seeds = entry["protocol"]["seeds"]
+    for i, run in enumerate(entry["runs"]):
+        if [p["seed"] for p in run["per_path"]] != seeds:
+            raise DataError(f"{label}: runs[{i}].per_path seeds do not match protocol.seeds {seeds}")
+        for metric in ("mean_distance", "smoothness"):
+            if len(run["metrics"][metric]["per_seed"]) != len(seeds):
+                raise DataError(f"{label}: runs[{i}].metrics.{metric}.per_seed needs one value per protocol seed ({len(seeds)})")
+    for metric in ("mean_distance", "smoothness"):
+        per_seed = np.array([r["metrics"][metric]["per_seed"] for r in entry["runs"]], dtype=np.float64)
+        expected = float(per_seed.mean(axis=1).mean())
+        stored = entry["summary"][metric]["mean"]
+        if not _close(stored, expected):
+            raise DataError(f"{label}: summary.{metric}.mean = {stored!r} does not match the runs' per-seed values ({expected!r})")
+        lo, hi = entry["summary"][metric]["ci95"]
+        if lo > hi:
+            raise DataError(f"{label}: summary.{metric}.ci95 has its lower end above its upper end")
+    if entry["training"] is None and len(entry["runs"]) > 1:
+        raise DataError(f"{label}: training is null but there are {len(entry['runs'])} training runs")
+
+
+def load_entries(root: str | os.PathLike[str]) -> list[Entry]:
+    """Every entry under ``root/results/``, validated; the file name must be the entry's id."""
+    folder = Path(root) / RESULTS_DIR
+    if not folder.is_dir():
+        raise DataError(f"{os.fspath(folder)!r} is not a directory of leaderboard entries")
+    entries = []
+    for path in sorted(folder.glob("*.json")):
+        data = read_json(path, what="leaderboard entry")
+        check_entry(data, label=str(path))
+        if data["id"] != path.stem:
+            raise DataError(f"{path}: id {data['id']!r} does not match the file name (expected {path.stem!r})")
+        entries.append(Entry(data, path))
+    return entries
+
+
+def add_entry(root: str | os.PathLike[str], entry: dict[str, Any], figure_source: str | os.PathLike[str] | None = None) -> Path:
+    """File ``entry`` as ``root/results/<id>.json``; reject a duplicate. Nothing is written on error.
+
+    A duplicate is an entry with the same id, or one that already holds a run of the same
+    checkpoint scored with the same protocol. ``figure_source`` (a PNG) is copied to
+    ``root/<entry["figures"]["grid"]>``.
+    """
+    check_entry(entry)
+    root = Path(root)
+    existing = load_entries(root) if (root / RESULTS_DIR).is_dir() else []
+    for other in existing:
+        if other.id == entry["id"]:
+            raise DataError(f"duplicate entry: id {entry['id']!r} is already filed in {other.path}")
+        if other.data["protocol"] == entry["protocol"]:
+            mine = {r["checkpoint_sha256"] for r in entry["runs"]} - {None}
+            theirs = {r["checkpoint_sha256"] for r in other.data["runs"]} - {None}
+            if mine & theirs:
+                raise DataError(f"duplicate entry: checkpoint {sorted(mine & theirs)[0][:12]}… is already scored in {other.path}")
+    target = root / RESULTS_DIR / f"{entry['id']}.json"
+    grid = entry.get("figures", {}).get("grid")
+    if figure_source is not None:
+        if grid is None:
+            raise DataError("a figure was given but the entry names no figures.grid path")
+        source = Path(figure_source)
+        if not source.is_file() or source.read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":
+            raise DataError(f"figure {os.fspath(source)!r} is not a PNG file")
+        with atomic_path(root / grid) as tmp:
+            shutil.copyfile(source, tmp)
+    try:
+        write_text_atomic(target, json.dumps(entry, indent=1, allow_nan=False) + "\n")
+    except BaseException:
+        if figure_source is not None:
+            (root / grid).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,323 @@
+"""Render the leaderboard: the same tables as Markdown (README.md) and as a static HTML page.
+
+The tables are built once as plain data (:class:`Table`) and then written in both formats, so
+the two files cannot disagree. Output has no timestamps: rebuilding unchanged entries gives
+byte-identical files, which lets CI check that the committed pages are up to date.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..atomic import write_text_atomic
+from ..spec import SPEC_VERSION
+from .entries import FIGURES_DIR, Entry, load_entries
+from .paper import PAPER_CITATION, PAPER_TABLE1, paper_key
+from .stats import overlaps
+
+__all__ = ["Table", "build_tables", "render_markdown", "render_html", "render_pages", "build"]
+
+SCATTER = f"{FIGURES_DIR}/scatter.png"
+_SCALE_END = {"oracle": "perfect decoder: best possible", "pixels": "pixel crossfade: what a plain AE tends towards"}
+
+
+@dataclass
+class Table:
+    """A titled table: column headers, rows of cell strings, and notes printed under it."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    row_ids: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------- cells
+def _decimals_e3(value: float) -> int:
+    """Digits after the point for Mean Distance ×10⁻³: enough to tell the oracle (~1e-4) from 0."""
+    v = abs(value * 1e3)
+    return 4 if v < 1 else 2 if v < 100 else 1
+
+
+def _md_e3(value: float, decimals: int | None = None) -> str:
+    return f"{value * 1e3:.{_decimals_e3(value) if decimals is None else decimals}f}"
+
+
+def _md_pm(mean: float, std: float) -> str:
+    """mean ± std ×10⁻³, both with the mean's number of decimals."""
+    d = _decimals_e3(mean)
+    return f"{_md_e3(mean, d)} ± {_md_e3(std, d)}"
+
+
+def _sm(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def _spread(entry: Entry) -> str:
+    s = entry.summary("mean_distance")
+    if s["over"] == "training_seeds":
+        return f"{s['n']} training seeds"
+    runs = "no training (analytic)" if entry.data["training"] is None and entry.kind == "builtin" else "n=1 training seed"
+    return f"{s['n']} protocol seeds; {runs}"
+
+
+def _budget(entry: Entry) -> str:
+    t = entry.data["training"]
+    if t is None:
+        return "analytic, no training" if entry.kind == "builtin" else "not given"
+    return f"{t['preset']} · {t['kimg']:g} kimg"
+
+
+def _hardware(entry: Entry) -> str:
+    t = entry.data["training"]
+    scored = entry.data["provenance"]["hardware"]
+    trained = t.get("hardware") if t else None
+    return f"trained: {trained}; scored: {scored}" if trained else f"scored: {scored}"
+
+
+def _label(entry: Entry) -> str:
+    t = entry.data["training"]
+    return entry.name if t is None else f"{entry.name} ({t['preset']}, {t['kimg']:g} kimg)"
+
+
+def _unresolved(entry: Entry, others: list[Entry], metric: str) -> list[str]:
+    mine = entry.summary(metric)["ci95"]
+    return [_label(o) for o in others if o.id != entry.id and overlaps(mine, o.summary(metric)["ci95"])]
+
+
+# ------------------------------------------------------------------------------ tables
+def build_tables(entries: list[Entry]) -> list[Table]:
+    """The lines table, the probe table and the comparison with the paper's Table 1."""
+    ranked = sorted(entries, key=lambda e: (e.summary("mean_distance")["mean"], e.summary("smoothness")["mean"], e.id))
+    lines = Table(
+        key="lines",
+        title="Lines benchmark",
+        columns=[
+            "#", "model", "Mean Distance ×10⁻³", "Smoothness", "spread over (n)",
+            "Mean Distance 95% CI ×10⁻³", "Smoothness 95% CI", "not resolved from",
+            "undefined Smoothness", "preset · budget", "hardware", "protocol",
+        ],
+        rows=[],
+    )
+    for i, e in enumerate(ranked, 1):
+        md, sm = e.summary("mean_distance"), e.summary("smoothness")
+        md_tie = _unresolved(e, ranked, "mean_distance")
+        sm_tie = _unresolved(e, ranked, "smoothness")
+        tie = "; ".join(
+            part for part in (
+                f"Mean Distance: {', '.join(md_tie)}" if md_tie else "",
+                f"Smoothness: {', '.join(sm_tie)}" if sm_tie else "",
+            ) if part
+        ) or "—"
+        proto = e.data["protocol"]
+        name = _label(e) + (f" — scale end: {_SCALE_END[e.name]}" if e.kind == "builtin" and e.name in _SCALE_END else "")
+        lines.rows.append([
+            str(i), name,
+            _md_pm(md['mean'], md['std']), f"{_sm(sm['mean'])} ± {_sm(sm['std'])}", _spread(e),
+            f"[{_md_e3(md['ci95'][0], _decimals_e3(md['mean']))}, {_md_e3(md['ci95'][1], _decimals_e3(md['mean']))}]", f"[{_sm(sm['ci95'][0])}, {_sm(sm['ci95'][1])}]", tie,
+            f"{e.data['summary']['n_undefined']} of {proto['pairs'] * len(proto['seeds']) * len(e.data['runs'])}",
+            _budget(e), _hardware(e),
+            f"{proto['path']}, {proto['pairs']}×{proto['steps']}, seeds {','.join(map(str, proto['seeds']))}",
+        ])
+        lines.row_ids.append(e.id)
+    lines.notes = [
+        "Lower is better for both metrics. Mean Distance is stored unscaled in the entries and printed ×10⁻³.",
+        "mean ± std: over training seeds (population std, as the paper) when an entry has several training runs; "
+        "otherwise over protocol seeds (endpoint draws) of its single run. “spread over (n)” says which.",
+        "95% CI: percentile bootstrap (2,000 resamples, fixed RNG seed) over training runs, protocol seeds and "
+        "interpolation pairs. Where two entries' intervals overlap, their difference is not resolved: "
+        "“not resolved from” names those entries.",
+    ]
+
+    probe_keys = sorted({k for e in entries for k in e.data.get("probes", {})})
+    probes = Table(key="probes", title="Probe accuracies (%)", columns=["model", *probe_keys], rows=[])
+    for e in ranked:
+        if e.data.get("probes"):
+            probes.rows.append([_label(e), *(f"{e.data['probes'][k]:.2f}" if k in e.data["probes"] else "—" for k in probe_keys)])
+            probes.row_ids.append(e.id)
+    probes.notes = [
+        "Test accuracy of a linear classifier and of k-means clustering on frozen codes (SPEC §6); higher is better."
+        if probes.rows else "No entry has probe accuracies yet."
+    ]
+
+    paper = Table(
+        key="paper",
+        title="Paper Table 1 side by side",
+        columns=["model", "paper Mean Distance ×10⁻³", "paper Smoothness", "interpbench entry", "Mean Distance ×10⁻³", "Smoothness", "spread over (n)"],
+        rows=[],
+    )
+    by_key: dict[str, list[Entry]] = {}
+    for e in ranked:
+        by_key.setdefault(paper_key(e.name), []).append(e)
+    ends = [e for e in ranked if e.kind == "builtin" and e.name in _SCALE_END]
+    for e in [x for x in ends if x.name == "oracle"]:
+        paper.rows.append(_paper_row("oracle (scale end)", "—", "—", e))
+        paper.row_ids.append(e.id)
+    for row in PAPER_TABLE1:
+        mine = [e for e in by_key.get(paper_key(row.model), []) if e.kind != "builtin"]
+        published = (f"{row.mean_distance_e3:.2f} ± {row.mean_distance_e3_std:.2f}", f"{row.smoothness:.2f} ± {row.smoothness_std:.2f}")
+        if not mine:
+            paper.rows.append([row.model, *published, "not trained yet", "—", "—", "—"])
+            paper.row_ids.append(f"paper-{paper_key(row.model)}")
+        for e in mine:
+            paper.rows.append(_paper_row(row.model, *published, e))
+            paper.row_ids.append(e.id)
+    for e in [x for x in ends if x.name == "pixels"]:
+        paper.rows.append(_paper_row("pixels (scale end)", "—", "—", e))
+        paper.row_ids.append(e.id)
+    paper.notes = [
+        f"Paper: {PAPER_CITATION}; mean ± population std over ≥ 3 training runs, each run's score the median of "
+        "its last 20 evaluations during training (SPEC §7). interpbench numbers score the final checkpoint.",
+    ]
+    return [lines, probes, paper]
+
+
+def _paper_row(model: str, paper_md: str, paper_sm: str, e: Entry) -> list[str]:
+    md, sm = e.summary("mean_distance"), e.summary("smoothness")
+    return [model, paper_md, paper_sm, _label(e), _md_pm(md['mean'], md['std']), f"{_sm(sm['mean'])} ± {_sm(sm['std'])}", _spread(e)]
+
+
+# ---------------------------------------------------------------------------- markdown
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(tables: list[Table], entries: list[Entry], figures: dict[str, str]) -> str:
+    """README.md: the tables, then the scatter plot and each entry's interpolation grid."""
+    out = [
+        "# interpbench leaderboard",
+        "",
+        f"Lines benchmark (spec {SPEC_VERSION}) of {len(entries)} entries. Generated by `interpbench leaderboard build` "
+        "from `results/*.json`; do not edit by hand. Also as a web page: `index.html`.",
+        "",
+    ]
+    for t in tables:
+        out += [f"## {t.title}", ""]
+        if t.rows:
+            out.append("| " + " | ".join(map(_md_cell, t.columns)) + " |")
+            out.append("|" + "|".join("---" for _ in t.columns) + "|")
+            out += ["| " + " | ".join(map(_md_cell, r)) + " |" for r in t.rows]
+            out.append("")
+        out += [f"{n}" + ("  " if i < len(t.notes) - 1 else "") for i, n in enumerate(t.notes)]
+        out.append("")
+    out += ["## Plots", "", f"![Mean Distance vs Smoothness]({SCATTER})", ""]
+    for e in entries:
+        if e.id in figures:
+            out += [f"### {_label(e)}", "", f"![interpolation grid of {_label(e)}]({figures[e.id]})", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+# -------------------------------------------------------------------------------- html
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1400px; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.2rem; } h3 { font-size: 1rem; }
+table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }
+th, td { border: 1px solid #ccc; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #f1f3f5; }
+tbody tr:nth-child(even) { background: #fafafa; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+p.note { font-size: 0.8rem; color: #555; margin: 0.2rem 0; max-width: 70rem; }
+figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { font-size: 0.8rem; color: #555; }
+"""
+
+_NUMERIC = ("Mean Distance", "Smoothness", "CI", "paper", "#", "undefined")
+
+
+def render_html(tables: list[Table], entries: list[Entry], figures: dict[str, str]) -> str:
+    """index.html: self-contained static page (no scripts), the same tables and the plots."""
+    e = html.escape
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<link rel="icon" href="data:,">',  # no favicon request: keeps the console clean on file:// and servers alike
+        "<title>interpbench leaderboard</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        "<h1>interpbench leaderboard</h1>",
+        f'<p class="note">Lines benchmark (spec {SPEC_VERSION}) of {len(entries)} entries. Generated by '
+        "<code>interpbench leaderboard build</code> from <code>results/*.json</code>.</p>",
+    ]
+    for t in tables:
+        out.append(f'<h2 id="{t.key}">{e(t.title)}</h2>')
+        if not t.rows:
+            out += [f'<p class="note">{e(n)}</p>' for n in t.notes]
+            continue
+        out.append(f'<table id="table-{t.key}">')
+        out.append("<thead><tr>" + "".join(f'<th scope="col">{e(c)}</th>' for c in t.columns) + "</tr></thead>")
+        out.append("<tbody>")
+        for row_id, row in zip(t.row_ids, t.rows):
+            cells = "".join(
+                f'<td class="num">{e(v)}</td>' if any(k in col for k in _NUMERIC) and col != "model" else f"<td>{e(v)}</td>"
+                for col, v in zip(t.columns, row)
+            )
+            out.append(f'<tr class="entry" data-id="{e(row_id)}">{cells}</tr>')
+        out.append("</tbody></table>")
+        out += [f'<p class="note">{e(n)}</p>' for n in t.notes]
+    out.append('<h2 id="plots">Plots</h2>')
+    out.append(f'<figure><img src="{e(SCATTER)}" alt="Mean Distance vs Smoothness scatter" width="720" height="480">'
+               "<figcaption>Mean Distance ×10⁻³ vs Smoothness: entries with 95% bootstrap intervals, paper Table 1 with ± std.</figcaption></figure>")
+    for entry in entries:
+        if entry.id in figures:
+            out.append(f'<figure><img src="{e(figures[entry.id])}" alt="interpolation grid of {e(_label(entry))}">'
+                       f"<figcaption>{e(_label(entry))}: rows are interpolations, columns are steps; under each decoded row, "
+                       "the nearest true line of each step.</figcaption></figure>")
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------------------- build
+def _scatter(entries: list[Entry], target: Path) -> None:
+    from ..figures import save_figure, scatter_figure
+
+    points = []
+    for row in PAPER_TABLE1:
+        points.append(dict(
+            label=f"{row.model} (paper)", md=row.mean_distance_e3, sm=row.smoothness, filled=False,
+            md_err=(row.mean_distance_e3 - row.mean_distance_e3_std, row.mean_distance_e3 + row.mean_distance_e3_std),
+            sm_err=(row.smoothness - row.smoothness_std, row.smoothness + row.smoothness_std),
+        ))
+    for entry in entries:
+        md, sm = entry.summary("mean_distance"), entry.summary("smoothness")
+        points.append(dict(
+            label=_label(entry), md=md["mean"] * 1e3, sm=sm["mean"], filled=True,
+            md_err=(md["ci95"][0] * 1e3, md["ci95"][1] * 1e3), sm_err=tuple(sm["ci95"]),
+        ))
+    save_figure(scatter_figure(points), target)
+
+
+def render_pages(root: str | os.PathLike[str]) -> tuple[list[Entry], dict[str, str]]:
+    """The validated entries under ``root/results/`` and {file name: text} of README.md and index.html."""
+    root = Path(root)
+    entries = load_entries(root)
+    # Only figures that exist are linked: a missing image would be a broken page (and a console error).
+    figures = {
+        e.id: e.data["figures"]["grid"]
+        for e in entries
+        if e.data.get("figures", {}).get("grid") and (root / e.data["figures"]["grid"]).is_file()
+    }
+    tables = build_tables(entries)
+    return entries, {"README.md": render_markdown(tables, entries, figures), "index.html": render_html(tables, entries, figures)}
+
+
+def build(root: str | os.PathLike[str], scatter: bool = True) -> dict[str, str]:
+    """Regenerate ``root/README.md``, ``root/index.html`` and the scatter plot from ``root/results/``.
+
+    Returns {file name: text} of the two pages. Every entry is validated first; an invalid one
+    stops the build before anything is written.
+    """
+    root = Path(root)
+    entries, pages = render_pages(root)
+    if scatter:
+        _scatter(entries, root / SCATTER)
+    for name, text in pages.items():
+        write_text_atomic(root / name, text)
+    return pages

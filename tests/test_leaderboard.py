@@ -1,0 +1,181 @@
+"""Leaderboard entries: schema validation with field paths, duplicates, atomic filing, statistics, rendering."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import interpbench
+from interpbench.cli import main
+from interpbench.errors import DataError
+from interpbench.leaderboard.entries import add_entry, entry_from_results, load_entries, probe_accuracies
+from interpbench.leaderboard.render import build, render_pages
+from interpbench.leaderboard.stats import bootstrap_interval, overlaps
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def record() -> dict[str, Any]:
+    """A small but real oracle result (16 pairs, 2 seeds): fast, and exercises every field."""
+    return interpbench.score("oracle", seeds=[0, 1], pairs=16, model_info={"adapter": "oracle"}).to_dict()
+
+
+def _write(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_entry_from_result_has_provenance_metrics_and_interval(record: dict[str, Any]) -> None:
+    entry = entry_from_results([record])
+    assert entry["id"] == "oracle-v1"
+    assert entry["model"]["kind"] == "builtin" and entry["training"] is None
+    md = entry["summary"]["mean_distance"]
+    assert md["over"] == "protocol_seeds" and md["n"] == 2
+    assert md["mean"] == pytest.approx(np.mean(record["metrics"]["mean_distance"]["per_seed"]), rel=1e-12)
+    assert md["ci95"][0] <= md["mean"] <= md["ci95"][1]
+    assert entry["runs"][0]["metrics"]["mean_distance"]["per_seed"] == record["metrics"]["mean_distance"]["per_seed"]
+    assert entry["provenance"]["spec_version"] == "v1" and entry["provenance"]["hardware"]
+
+
+def test_schema_error_names_the_field(record: dict[str, Any]) -> None:
+    bad = copy.deepcopy(record)
+    bad["metrics"]["mean_distance"]["mean"] = "abc"
+    with pytest.raises(DataError, match=r"metrics\.mean_distance\.mean: 'abc' is not of type 'number'"):
+        entry_from_results([bad])
+    bad = copy.deepcopy(record)
+    del bad["provenance"]["hardware"]
+    with pytest.raises(DataError, match=r"provenance: 'hardware' is a required property"):
+        entry_from_results([bad])
+    bad = copy.deepcopy(record)
+    bad["seeds"][1]["distances"][3][2] = "x"
+    with pytest.raises(DataError, match=r"seeds\[1\]\.distances\[3\]\[2\]"):
+        entry_from_results([bad])
+
+
+def test_doctored_number_is_caught(record: dict[str, Any]) -> None:
+    # A per-seed Mean Distance that is not the mean of the stored distances is a doctored record.
+    bad = copy.deepcopy(record)
+    bad["metrics"]["mean_distance"]["per_seed"][1] *= 0.5
+    with pytest.raises(DataError, match=r"metrics\.mean_distance\.per_seed\[1\]"):
+        entry_from_results([bad])
+
+
+def test_entry_schema_rejects_a_tampered_entry(record: dict[str, Any], tmp_path: Path) -> None:
+    entry = entry_from_results([record])
+    entry["summary"]["smoothness"]["mean"] = 0.001
+    with pytest.raises(DataError, match=r"summary\.smoothness\.mean"):
+        add_entry(tmp_path, entry)
+    entry = entry_from_results([record])
+    entry["runs"][0]["metrics"]["smoothness"]["per_seed"][0] = "0.07"
+    with pytest.raises(DataError, match=r"runs\[0\]\.metrics\.smoothness\.per_seed\[0\]: '0.07' is not of type 'number'"):
+        add_entry(tmp_path, entry)
+    assert _files(tmp_path) == []
+
+
+def test_cli_add_files_then_rejects_duplicate_without_writing(record: dict[str, Any], tmp_path: Path) -> None:
+    source = _write(tmp_path / "oracle.json", record)
+    root = tmp_path / "lb"
+    runner = CliRunner()
+    ok = runner.invoke(main, ["leaderboard", "add", str(source), "--dir", str(root)])
+    assert ok.exit_code == 0, ok.output
+    filed = root / "results" / "oracle-v1.json"
+    before = filed.read_bytes()
+    again = runner.invoke(main, ["leaderboard", "add", str(source), "--dir", str(root)])
+    assert again.exit_code == 1
+    assert "duplicate entry: id 'oracle-v1'" in again.output and "Traceback" not in again.output
+    assert filed.read_bytes() == before and _files(root) == [filed]
+
+
+def test_cli_add_malformed_writes_nothing(record: dict[str, Any], tmp_path: Path) -> None:
+    bad = copy.deepcopy(record)
+    bad["protocol"]["pairs"] = -3
+    source = _write(tmp_path / "bad.json", bad)
+    root = tmp_path / "lb"
+    result = CliRunner().invoke(main, ["leaderboard", "add", str(source), "--dir", str(root)])
+    assert result.exit_code == 1
+    assert "protocol.pairs: -3 is less than the minimum of 1" in result.output
+    assert _files(root) == []
+    not_json = tmp_path / "not.json"
+    not_json.write_text("{", encoding="utf-8")
+    result = CliRunner().invoke(main, ["leaderboard", "add", str(not_json), "--dir", str(root)])
+    assert result.exit_code == 1 and "is not valid JSON" in result.output and _files(root) == []
+
+
+def test_several_training_seeds_make_one_entry(record: dict[str, Any]) -> None:
+    runs = []
+    for seed, shift in ((0, 0), (1, 1)):
+        r = copy.deepcopy(record)
+        r["model"] = {"name": "toy", "preset": "quick", "kimg": 64, "train_seed": seed, "checkpoint_sha256": f"{seed:064x}"}
+        runs.append(r)
+    entry = entry_from_results(runs, training={"hardware": "test CPU"})
+    assert entry["id"] == "toy-quick-64kimg-v1"
+    assert entry["model"]["kind"] == "reference"
+    assert entry["training"]["seeds"] == [0, 1] and entry["training"]["hardware"] == "test CPU"
+    assert entry["summary"]["smoothness"]["over"] == "training_seeds" and entry["summary"]["smoothness"]["n"] == 2
+    same_seed = copy.deepcopy(runs)
+    same_seed[1]["model"]["train_seed"] = 0
+    with pytest.raises(DataError, match="distinct model.train_seed"):
+        entry_from_results(same_seed)
+    other_model = copy.deepcopy(runs)
+    other_model[1]["model"]["kimg"] = 128
+    with pytest.raises(DataError, match=r"model\.kimg"):
+        entry_from_results(other_model)
+
+
+def test_bootstrap_is_reproducible_and_covers_the_mean() -> None:
+    values = np.random.default_rng(1).normal(1.0, 0.1, size=(1, 3, 64))
+    a, levels = bootstrap_interval(values)
+    b, _ = bootstrap_interval(values)
+    assert a == b and levels == ("protocol_seeds", "pairs")
+    assert a[0] < values.mean() < a[1]
+    assert overlaps((0, 1), (1, 2)) and not overlaps((0, 1), (1.1, 2))
+
+
+def test_probe_accuracies_shapes() -> None:
+    assert probe_accuracies({"lines/linear": 91.5}) == {"lines/linear": 91.5}
+    record = {"results": [{"dataset": "lines", "probe": "kmeans", "accuracy": 40}]}
+    assert probe_accuracies(record) == {"lines/kmeans": 40.0}
+    with pytest.raises(DataError, match="lines/linear"):
+        probe_accuracies({"lines/linear": 191.5})
+    probe_record = {"format": "interpbench-probe-result", "dataset": {"name": "digits"}, "accuracy": {"linear": 93.1, "kmeans": 61.0}}
+    assert probe_accuracies(probe_record) == {"digits/linear": 93.1, "digits/kmeans": 61.0}
+
+
+def test_build_writes_both_pages_with_expected_rows(record: dict[str, Any], tmp_path: Path) -> None:
+    root = tmp_path / "lb"
+    add_entry(root, entry_from_results([record], probes={"lines/linear": 88.0}))
+    twin = copy.deepcopy(record)
+    twin["model"] = {"name": "twin", "adapter": None}
+    add_entry(root, entry_from_results([twin]))
+    pages = build(root)
+    md, page = (root / "README.md").read_text(encoding="utf-8"), (root / "index.html").read_text(encoding="utf-8")
+    assert pages == {"README.md": md, "index.html": page}
+    assert (root / "figures" / "scatter.png").read_bytes()[:4] == b"\x89PNG"
+    for text in (md, page):
+        assert "oracle" in text and "twin" in text and "88.00" in text
+        assert "ACAI" in text and "0.24 ± 0.01" in text and "not trained yet" in text
+        # The twin holds the same numbers: their difference must be reported as not resolved.
+        assert "Mean Distance: twin" in text and "Mean Distance: oracle" in text
+    assert page.count('<tr class="entry" data-id="oracle-v1">') == 3  # lines, probes, paper tables
+    assert page.count('<tr class="entry" data-id="twin-v1">') == 1
+    lines_table = md.split("## Lines benchmark")[1].split("##")[0]
+    assert sum(row.startswith("| 1 |") or row.startswith("| 2 |") for row in lines_table.splitlines()) == 2
+
+
+def test_repo_entries_are_valid_and_pages_up_to_date() -> None:
+    entries = load_entries(REPO / "leaderboard")
+    assert {"oracle-v1", "pixels-v1"} <= {e.id for e in entries}
+    _, pages = render_pages(REPO / "leaderboard")
+    for name, text in pages.items():
+        assert (REPO / "leaderboard" / name).read_text(encoding="utf-8") == text, f"leaderboard/{name} is stale: run `interpbench leaderboard build`"
