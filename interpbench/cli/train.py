@@ -1,0 +1,61 @@
+"""``interpbench train``: train a reference model on the line stream, with checkpoints and an evaluation trail."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+def _parse_overrides(items: tuple[str, ...]) -> dict[str, object]:
+    """``--set key=value`` pairs; values are parsed as JSON when they can be (numbers, true/false)."""
+    out: dict[str, object] = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+@click.command()
+@click.argument("model")
+@click.option("--preset", default="quick", show_default=True, help="Budget and evaluation cadence: quick, cpu or paper.")
+@click.option("--kimg", type=click.FloatRange(min=0, min_open=True), help="Training budget in thousands of images [default: the preset's].")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Training seed (weights, data stream, noise).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Run directory [default: runs/MODEL-PRESET-sSEED].")
+@click.option("--device", help="Torch device [default: cuda if available, else cpu].")
+@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt if it exists.")
+@click.option("--eval-every", "eval_every", type=click.FloatRange(min=0, min_open=True), help="kimg between trail evaluations [default: the preset's].")
+@click.option("--eval-pairs", type=click.IntRange(1, 2500), help="Interpolations per trail evaluation [default: the preset's].")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config field (see `interpbench models`); repeatable.")
+def train(model, preset, kimg, seed, out_dir, device, resume, eval_every, eval_pairs, overrides):  # type: ignore[no-untyped-def]
+    """Train reference MODEL (see `interpbench models`) and print its final benchmark score."""
+    from reference_models import canonical_name, train as run_training
+    from reference_models.training.presets import get_preset
+
+    key = canonical_name(model)
+    get_preset(preset)
+    out_dir = out_dir or f"runs/{key}-{preset}-s{seed}"
+    run = run_training(key, out_dir, preset=preset, kimg=kimg, seed=seed, device=device, resume=resume,
+                       eval_every_kimg=eval_every, eval_pairs=eval_pairs, config=_parse_overrides(overrides) or None,
+                       progress=None)
+    final, median = run.final, run.paper_figure
+    click.echo(f"{key}: {run.kimg:g} kimg (preset {preset}, seed {seed}), {run.samples_per_second:.0f} img/s, "
+               f"{run.wall_seconds:.0f} s")
+    if final:
+        smooth = "undefined" if final["smoothness"] is None else f"{final['smoothness']:.4f}"
+        click.echo(f"final evaluation ({final['pairs']} pairs): Mean Distance {final['mean_distance'] * 1e3:.3f}e-3, "
+                   f"Smoothness {smooth}, {final['n_undefined']} undefined")
+    if median["mean_distance"] is not None:
+        smooth = "undefined" if median["smoothness"] is None else f"{median['smoothness']:.4f}"
+        note = "" if median["complete"] else f" (only {median['evaluations']} evaluations; the paper used 20)"
+        click.echo(f"median of last {median['evaluations']}: Mean Distance {median['mean_distance'] * 1e3:.3f}e-3, "
+                   f"Smoothness {smooth}{note}")
+    if not run.is_paper_budget:
+        click.echo(f"note: preset {preset!r} is a reduced budget; these numbers are not a paper reproduction.")
+    click.echo(f"checkpoint: {run.checkpoint}")
+    click.echo(f"score it:   interpbench run --model {key} --checkpoint {run.checkpoint}")

@@ -1,0 +1,57 @@
+"""Build a trained reference model from a checkpoint, with the provenance a result should carry."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import torch
+
+from interpbench.errors import CheckpointError
+
+from .base import ReferenceModel
+from .registry import build, canonical_name
+from .training.checkpoint import file_sha256, read_checkpoint
+
+__all__ = ["load_trained", "restore_weights"]
+
+
+def restore_weights(model: ReferenceModel, record: dict[str, Any], source: str) -> None:
+    """Load ``record['state_dict']`` into ``model``; a shape or key mismatch is a :class:`CheckpointError`."""
+    try:
+        model.load_state_dict(record["state_dict"], strict=True)
+    except (RuntimeError, KeyError, TypeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"checkpoint {source!r} does not fit the {record['model']} model: {first}") from None
+
+
+def load_trained(
+    name: str, checkpoint: str | os.PathLike[str] | None = None, device: str | None = None
+) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Model ``name`` with the weights of ``checkpoint``, in eval mode, and its provenance ``model_info``.
+
+    ``model_info`` = {"name", "checkpoint_sha256", "preset", "kimg", "train_seed", "config"}; pass
+    it to :func:`interpbench.score` so the result records which weights were scored.
+    """
+    key = canonical_name(name)
+    if checkpoint is None:
+        raise CheckpointError(f"no bundled checkpoint for {key} yet; train one with `interpbench train {key}` and pass its path")
+    source = os.fspath(checkpoint)
+    record = read_checkpoint(source, expected_model=key)
+    try:
+        model = build(key, seed=int(record["seed"]), **dict(record["config"]))
+    except Exception as exc:  # noqa: BLE001 - a config the registry rejects is a bad checkpoint
+        raise CheckpointError(f"checkpoint {source!r} has a config the {key} model does not accept: {exc}") from None
+    restore_weights(model, record, source)
+    if device is not None:
+        model.to(torch.device(device))
+    model.eval()
+    info = {
+        "name": key,
+        "checkpoint_sha256": file_sha256(source),
+        "preset": record.get("preset"),
+        "kimg": float(record["kimg_done"]),
+        "train_seed": int(record["seed"]),
+        "config": dict(record["config"]),
+    }
+    return model, info

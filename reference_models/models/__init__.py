@@ -1,0 +1,1 @@
+"""One module per reference model: its config dataclass and what differs from the baseline."""

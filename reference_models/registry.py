@@ -1,0 +1,73 @@
+"""The model registry: name → (config dataclass, model class). Adding a model is one line here."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, NamedTuple
+
+import torch
+
+from interpbench.errors import OptionError
+
+from .base import ModelConfig, ReferenceModel
+from .models.aae import AAE, AAEConfig
+from .models.acai import ACAI, ACAIConfig
+from .models.baseline import Baseline, BaselineConfig
+from .models.denoising import Denoising, DenoisingConfig
+from .models.dropout import Dropout, DropoutConfig
+from .models.vae import VAE, VAEConfig
+from .models.vqvae import VQVAE, VQVAEConfig
+
+__all__ = ["ModelEntry", "MODELS", "build", "make_config", "model_names"]
+
+
+class ModelEntry(NamedTuple):
+    config: type[ModelConfig]
+    model: type[ReferenceModel]
+    summary: str
+
+
+MODELS: dict[str, ModelEntry] = {
+    "baseline": ModelEntry(BaselineConfig, Baseline, "plain autoencoder, MSE loss"),
+    "dropout": ModelEntry(DropoutConfig, Dropout, "dropout (keep 0.5) on the latent while training"),
+    "denoising": ModelEntry(DenoisingConfig, Denoising, "encoder sees x + N(0, 1) noise"),
+    "vae": ModelEntry(VAEConfig, VAE, "variational AE, Bernoulli decoder, β = 1"),
+    "aae": ModelEntry(AAEConfig, AAE, "adversarial AE, MLP discriminator vs N(0, I)"),
+    "vqvae": ModelEntry(VQVAEConfig, VQVAE, "vector-quantised AE, EMA codebook"),
+    "acai": ModelEntry(ACAIConfig, ACAI, "adversarially constrained interpolation (critic on mixes)"),
+}
+
+
+def model_names() -> list[str]:
+    return list(MODELS)
+
+
+def _entry(name: str) -> ModelEntry:
+    key = name.lower().replace("-", "").replace("_", "")
+    if key not in MODELS:
+        raise OptionError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    return MODELS[key]
+
+
+def canonical_name(name: str) -> str:
+    """``VQ-VAE`` → ``vqvae``; raises :class:`OptionError` for unknown names."""
+    entry = _entry(name)
+    return next(k for k, v in MODELS.items() if v is entry)
+
+
+def make_config(name: str, **overrides: Any) -> ModelConfig:
+    """The paper's config of model ``name`` with ``overrides`` applied (unknown fields are an error)."""
+    cls = _entry(name).config
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise OptionError(f"{name} has no config field {', '.join(unknown)}; fields: {', '.join(sorted(fields))}")
+    return cls(**overrides)
+
+
+def build(name: str, seed: int = 0, **config_overrides: Any) -> ReferenceModel:
+    """Model ``name`` with SPEC-initialised weights drawn from ``seed``; ``encoder``/``decoder`` are its networks."""
+    entry = _entry(name)
+    model = entry.model(make_config(name, **config_overrides))
+    model.reset_parameters(torch.Generator().manual_seed(int(seed)))
+    return model

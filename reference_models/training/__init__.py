@@ -1,0 +1,1 @@
+"""The training engine shared by all reference models: data stream, presets, checkpoints, evaluation trail."""
