@@ -154,3 +154,19 @@ def test_torch_renderer_matches_interpbench_render() -> None:
 def test_networks_shapes_follow_scales() -> None:
     assert Encoder(scales=3)(torch.zeros(1, 1, 32, 32)).shape == (1, 16, 4, 4)
     assert Decoder(scales=3)(torch.zeros(1, 16, 4, 4)).shape == (1, 1, 32, 32)
+
+
+@pytest.mark.parametrize("name", ["vqvae", "acai"])
+def test_bf16_autocast_step(name: str) -> None:
+    model = rm.build(name, depth=4, batch_size=8, **TINY.get(name, {}))
+    losses = rm.Trainer(model, seed=0, bf16=True).step()
+    assert all(torch.isfinite(v).all() for v in losses.values())
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # autocast, weights stay fp32
+
+
+def test_device_is_picked_automatically() -> None:
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert rm.pick_device().type == expected
+    if not torch.cuda.is_available():
+        with pytest.raises(OptionError, match="CUDA is not available"):
+            rm.pick_device("cuda")

@@ -105,7 +105,7 @@ def test_interrupted_checkpoint_write_keeps_the_previous_file(tmp_path: Path, mo
         ckpt_module.save_checkpoint(run.checkpoint, {"model": "baseline"})
     monkeypatch.undo()
     assert Path(run.checkpoint).read_bytes() == before
-    assert os.listdir(tmp_path) == sorted(os.listdir(tmp_path)) and not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]  # the half-written temp file is gone
     rm.load_trained("baseline", run.checkpoint)
 
 

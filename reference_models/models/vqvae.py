@@ -54,8 +54,9 @@ class VQVAE(ReferenceModel):
 
     def quantise(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Nearest codebook vectors of ``z`` (same shape) and their indices."""
-        flat = self._flat(z)
-        idx = self._nearest(flat)
+        # Distances in fp32 even under bf16 autocast: 2¹⁴ near-equal distances need the precision.
+        with torch.autocast(z.device.type, enabled=False):
+            idx = self._nearest(self._flat(z).float())
         q = self.codebook[idx].view(z.shape[0], z.shape[2], z.shape[3], z.shape[1]).permute(0, 3, 1, 2)
         return q, idx
 
@@ -68,7 +69,7 @@ class VQVAE(ReferenceModel):
         z_st = z + (q - z).detach()  # straight-through: decoder gradient flows to the encoder
         mse = F.mse_loss(self.decoder(z_st), x)
         commit = F.mse_loss(z, q)
-        self._pending = (self._flat(z.detach()), idx)
+        self._pending = (self._flat(z.detach()).float(), idx)
         return {"ae": mse + self.config.commitment * commit, "mse": mse.detach(), "commit": commit.detach()}
 
     @torch.no_grad()

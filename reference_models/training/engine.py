@@ -183,6 +183,7 @@ def train(
     config: dict[str, Any] | None = None,
     progress: bool | None = None,
     on_step: Callable[[int], None] | None = None,
+    bf16: bool = False,
 ) -> TrainRun:
     """Train reference model ``name`` into directory ``out`` and return its run record.
 
@@ -190,7 +191,8 @@ def train(
     model is scored with ``eval_pairs`` interpolations on protocol seed ``eval_seed + i`` for the
     i-th evaluation (a fresh endpoint draw each time, as the paper did) and a checkpoint is
     written. ``resume`` continues from ``out/checkpoint.pt`` if there is one. ``on_step(step)``
-    is called after every step (tests use it to simulate a kill).
+    is called after every step (tests use it to simulate a kill). ``bf16`` trains under bf16
+    autocast (faster on CPUs with AVX512-BF16 and on GPUs; recorded in the checkpoint).
     """
     import interpbench
 
@@ -221,7 +223,7 @@ def train(
 
     model = build(key, seed=seed, **model_config)
     model_config = dataclasses.asdict(model.config)
-    trainer = Trainer(model, seed=seed, device=dev)
+    trainer = Trainer(model, seed=seed, device=dev, bf16=bf16)
     trail: list[dict[str, Any]] = []
     if record is not None:
         trainer.load_state(record, str(ckpt_path))
@@ -242,7 +244,7 @@ def train(
             **trainer.state(),
             "model": key, "config": model_config, "preset": preset, "seed": int(seed),
             "kimg_target": kimg, "kimg_done": trainer.step_count * batch / 1000, "trail": trail,
-            "eval": {"every_kimg": eval_every, "pairs": pairs, "seed": eval_seed},
+            "eval": {"every_kimg": eval_every, "pairs": pairs, "seed": eval_seed}, "bf16": bool(bf16),
         })
 
     start_step = trainer.step_count
