@@ -152,7 +152,9 @@ def baseline_from_result(result: Result | Mapping[str, Any], tolerances: Mapping
     record: dict[str, Any] = {
         "format": BASELINE_FORMAT,
         "format_version": 1,
-        "model": {"name": data["model"]["name"], "adapter": data["model"].get("adapter")},
+        # Which weights the numbers belong to, for trained models (absent keys stay absent).
+        "model": {"name": data["model"]["name"], "adapter": data["model"].get("adapter"),
+                  **{k: data["model"][k] for k in ("checkpoint_sha256", "preset", "kimg", "train_seed") if data["model"].get(k) is not None}},
         "protocol": data["protocol"],
         "metrics": _metrics_of(data),
         "provenance": data["provenance"],

@@ -10,8 +10,10 @@ import torch
 from interpbench.errors import CheckpointError
 
 from .base import ReferenceModel
-from .registry import build, canonical_name
+from .bundled import bundled_checkpoint
+from .registry import build, canonical_name, model_entry
 from .training.checkpoint import file_sha256, read_checkpoint
+from .training.trail import paper_figure
 
 __all__ = ["load_trained", "restore_weights"]
 
@@ -30,13 +32,15 @@ def load_trained(
 ) -> tuple[torch.nn.Module, dict[str, Any]]:
     """Model ``name`` with the weights of ``checkpoint``, in eval mode, and its provenance ``model_info``.
 
-    ``model_info`` = {"name", "checkpoint_sha256", "preset", "kimg", "train_seed", "config"}; pass
-    it to :func:`interpbench.score` so the result records which weights were scored.
+    Without ``checkpoint`` the package's bundled checkpoint of ``name`` is used (its sha256 is
+    checked against the registry). ``model_info`` = {"name", "checkpoint_sha256", "bundled",
+    "preset", "kimg", "train_seed", "config", "training", "trail"}; pass it to
+    :func:`interpbench.score` so the result records which weights were scored and how they were
+    trained ("trail": the paper-style median of the run's last 20 evaluations, if it kept a trail).
     """
     key = canonical_name(name)
-    if checkpoint is None:
-        raise CheckpointError(f"no bundled checkpoint for {key} yet; train one with `interpbench train {key}` and pass its path")
-    source = os.fspath(checkpoint)
+    bundled = checkpoint is None
+    source = os.fspath(bundled_checkpoint(key, model_entry(key).bundled) if bundled else checkpoint)
     record = read_checkpoint(source, expected_model=key)
     try:
         model = build(key, seed=int(record["seed"]), **dict(record["config"]))
@@ -46,12 +50,20 @@ def load_trained(
     if device is not None:
         model.to(torch.device(device))
     model.eval()
+    seconds = record.get("train_seconds")
     info = {
         "name": key,
         "checkpoint_sha256": file_sha256(source),
+        "bundled": bundled,
         "preset": record.get("preset"),
         "kimg": float(record["kimg_done"]),
         "train_seed": int(record["seed"]),
         "config": dict(record["config"]),
+        "training": {
+            "hardware": record.get("hardware"),
+            "wall_clock_s": None if seconds is None else float(seconds),
+            "samples_per_s": None if not seconds else float(record["kimg_done"]) * 1000 / float(seconds),
+        },
+        "trail": paper_figure(record["trail"]) if record.get("trail") else None,
     }
     return model, info

@@ -10,6 +10,7 @@ import torch
 from interpbench.errors import OptionError
 
 from .base import ModelConfig, ReferenceModel
+from .bundled import BundledCheckpoint
 from .models.aae import AAE, AAEConfig
 from .models.acai import ACAI, ACAIConfig
 from .models.baseline import Baseline, BaselineConfig
@@ -18,13 +19,14 @@ from .models.dropout import Dropout, DropoutConfig
 from .models.vae import VAE, VAEConfig
 from .models.vqvae import VQVAE, VQVAEConfig
 
-__all__ = ["ModelEntry", "MODELS", "build", "make_config", "model_names"]
+__all__ = ["ModelEntry", "MODELS", "build", "canonical_name", "make_config", "model_names", "model_entry"]
 
 
 class ModelEntry(NamedTuple):
     config: type[ModelConfig]
     model: type[ReferenceModel]
     summary: str
+    bundled: BundledCheckpoint | None = None  # weights shipped with the package (see bundled.py)
 
 
 MODELS: dict[str, ModelEntry] = {
@@ -42,7 +44,7 @@ def model_names() -> list[str]:
     return list(MODELS)
 
 
-def _entry(name: str) -> ModelEntry:
+def model_entry(name: str) -> ModelEntry:
     key = name.lower().replace("-", "").replace("_", "")
     if key not in MODELS:
         raise OptionError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
@@ -51,13 +53,13 @@ def _entry(name: str) -> ModelEntry:
 
 def canonical_name(name: str) -> str:
     """``VQ-VAE`` → ``vqvae``; raises :class:`OptionError` for unknown names."""
-    entry = _entry(name)
+    entry = model_entry(name)
     return next(k for k, v in MODELS.items() if v is entry)
 
 
 def make_config(name: str, **overrides: Any) -> ModelConfig:
     """The paper's config of model ``name`` with ``overrides`` applied (unknown fields are an error)."""
-    cls = _entry(name).config
+    cls = model_entry(name).config
     fields = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
@@ -67,7 +69,7 @@ def make_config(name: str, **overrides: Any) -> ModelConfig:
 
 def build(name: str, seed: int = 0, **config_overrides: Any) -> ReferenceModel:
     """Model ``name`` with SPEC-initialised weights drawn from ``seed``; ``encoder``/``decoder`` are its networks."""
-    entry = _entry(name)
+    entry = model_entry(name)
     model = entry.model(make_config(name, **config_overrides))
     model.reset_parameters(torch.Generator().manual_seed(int(seed)))
     return model

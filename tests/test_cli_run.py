@@ -96,7 +96,7 @@ def test_model_failures_exit_nonzero_without_traceback_or_file(broken, tmp_path,
         (["--adapter", "pixels", "--seeds", "a-b"], "not a seed list"),
         (["--adapter", "pixels", "--seed", "1", "--seeds", "2"], "not both"),
         (["--adapter", "pixels", "--path", "spline"], "Invalid value for '--path'"),
-        ([], "--adapter"),
+        (["--checkpoint", "x.pt"], "--checkpoint needs --model"),
     ],
 )
 def test_bad_options_are_named(runner, args, message):

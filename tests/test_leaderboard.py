@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -179,3 +180,38 @@ def test_repo_entries_are_valid_and_pages_up_to_date() -> None:
     _, pages = render_pages(REPO / "leaderboard")
     for name, text in pages.items():
         assert (REPO / "leaderboard" / name).read_text(encoding="utf-8") == text, f"leaderboard/{name} is stale: run `interpbench leaderboard build`"
+
+
+def _reference_entry(record: dict[str, Any], name: str, md_scale: float, trail: dict[str, Any] | None) -> dict[str, Any]:
+    r = copy.deepcopy(record)
+    r["model"] = {"name": name, "preset": "cpu", "kimg": 256, "train_seed": 0, "checkpoint_sha256": hashlib.sha256(name.encode()).hexdigest()}
+    if trail is not None:
+        r["model"]["trail"] = trail
+    for s in r["seeds"]:
+        s["distances"] = (np.asarray(s["distances"]) * md_scale).tolist()
+    r["metrics"]["mean_distance"]["per_seed"] = [v * md_scale for v in r["metrics"]["mean_distance"]["per_seed"]]
+    r["metrics"]["mean_distance"]["mean"] *= md_scale
+    r["metrics"]["mean_distance"]["std"] *= md_scale
+    return entry_from_results([r])
+
+
+def test_paper_table_compares_the_paper_style_figure_and_states_the_ordering(record: dict[str, Any], tmp_path: Path) -> None:
+    root = tmp_path / "lb"
+    # ACAI's trail median sits inside the paper's 0.24 ± 0.01 (×10⁻³) and 0.10 ± 0.01; the baseline's does not.
+    acai = _reference_entry(record, "acai", 1.0, {"mean_distance": 0.245e-3, "smoothness": 0.105, "evaluations": 20, "complete": True})
+    assert acai["runs"][0]["paper_figure"]["mean_distance"] == pytest.approx(0.245e-3)
+    add_entry(root, acai)
+    add_entry(root, _reference_entry(record, "baseline", 1e4, {"mean_distance": 9.0e-3, "smoothness": 0.30, "evaluations": 20, "complete": True}))
+    md = build(root, scatter=False)["README.md"]
+    paper = md.split("## Paper Table 1 side by side")[1]
+    acai_row = next(line for line in paper.splitlines() if line.startswith("| ACAI |"))
+    assert "| 0.2450 | 0.105 | Mean Distance: yes; Smoothness: yes |" in acai_row
+    base_row = next(line for line in paper.splitlines() if line.startswith("| Baseline |"))
+    assert "Mean Distance: no, higher; Smoothness: no, lower" in base_row
+    # The oracle-level final scores put the copied "acai" record first on both bases.
+    assert paper.count("the paper's ordering (ACAI best on both) holds.") == 2
+    # Without a trail the final score is compared instead and the median columns say so.
+    root2 = tmp_path / "lb2"
+    add_entry(root2, _reference_entry(record, "vae", 1e4, None))
+    vae_row = next(line for line in build(root2, scatter=False)["README.md"].splitlines() if line.startswith("| VAE |"))
+    assert "| — | — | Mean Distance: no, " in vae_row

@@ -9,7 +9,7 @@ import click
 from ..adapters import LAYOUTS, VALUE_RANGES
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
-from .options import SeedList
+from .options import SeedList, model_options, resolve_model
 
 # Exit status when a metric regressed (errors such as a malformed baseline also exit 1, with
 # one "Error:" line and no table; usage mistakes exit 2, as for every click command).
@@ -17,23 +17,23 @@ EXIT_REGRESSION = 1
 
 
 @click.command()
-@click.option("--adapter", "adapter_spec", metavar="SPEC", help="Score this model (oracle, pixels, module:name, file.py:name) with the baseline's protocol.")
+@model_options("The model is scored with the baseline's protocol.")
 @click.option("--result", "result_path", type=click.Path(dir_okay=False), help="Or compare an existing result file (from `interpbench run --output`).")
 @click.option("--baseline", "baseline_path", required=True, type=click.Path(dir_okay=False), help="Baseline JSON to compare with (or to write, with --write-baseline).")
 @click.option("--rtol", multiple=True, metavar="[METRIC=]X", help="Relative tolerance, for all metrics or one; repeatable. [default: 1e-3]")
 @click.option("--atol", multiple=True, metavar="[METRIC=]X", help="Absolute tolerance (unscaled units), for all metrics or one; repeatable. [default: 1e-9]")
 @click.option("--two-sided", is_flag=True, help="Also fail when a metric improved beyond tolerance (a reproducibility check).")
 @click.option("--write-baseline", is_flag=True, help="Record the score as the baseline instead of checking it (overwrites).")
-@click.option("--seeds", "seed_range", type=SeedList(), default="0-2", show_default=True, help="Protocol seeds, with --write-baseline --adapter only.")
-@click.option("--pairs", type=click.IntRange(1, TEST_SET_SIZE // 2), default=DEFAULT_PAIRS, show_default=True, help="With --write-baseline --adapter only.")
-@click.option("--steps", type=click.IntRange(min=2), default=DEFAULT_STEPS, show_default=True, help="With --write-baseline --adapter only.")
-@click.option("--path", "path_kind", type=click.Choice(sorted(PATH_KINDS)), default="lerp", show_default=True, help="With --write-baseline --adapter only.")
+@click.option("--seeds", "seed_range", type=SeedList(), default="0-2", show_default=True, help="Protocol seeds, with --write-baseline and a model only.")
+@click.option("--pairs", type=click.IntRange(1, TEST_SET_SIZE // 2), default=DEFAULT_PAIRS, show_default=True, help="With --write-baseline and a model only.")
+@click.option("--steps", type=click.IntRange(min=2), default=DEFAULT_STEPS, show_default=True, help="With --write-baseline and a model only.")
+@click.option("--path", "path_kind", type=click.Choice(sorted(PATH_KINDS)), default="lerp", show_default=True, help="With --write-baseline and a model only.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option("--device", help="Torch device for module adapters (e.g. cpu, cuda:0).")
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects.")
 @click.option("--value-range", type=click.Choice(sorted(VALUE_RANGES)), help="Pixel range the adapter uses.")
 def check(  # type: ignore[no-untyped-def]
-    adapter_spec, result_path, baseline_path, rtol, atol, two_sided, write_baseline,
+    adapter_spec, model_name, checkpoint, result_path, baseline_path, rtol, atol, two_sided, write_baseline,
     seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range,
 ):
     """Compare a model's score with BASELINE; exit 1 with a before/after table if a metric got worse.
@@ -47,8 +47,9 @@ def check(  # type: ignore[no-untyped-def]
     from ..leaderboard.entries import read_json
     from ..protocol import score
 
-    if bool(adapter_spec) == bool(result_path):
-        raise click.UsageError("give exactly one of --adapter SPEC or --result FILE")
+    if bool(adapter_spec or model_name) == bool(result_path):
+        raise click.UsageError("give exactly one of --adapter SPEC, --model NAME or --result FILE")
+    target, model_info = (None, None) if result_path else resolve_model(adapter_spec, model_name, checkpoint, device)
     harness = dict(batch_size=batch_size, device=device, layout=layout, value_range=value_range)
     rtols, atols = parse_tolerances(rtol, "--rtol"), parse_tolerances(atol, "--atol")
 
@@ -56,8 +57,8 @@ def check(  # type: ignore[no-untyped-def]
         if result_path:
             current = read_json(result_path, what="result")
         else:
-            current = score(adapter_spec, seeds=seed_range, pairs=pairs, steps=steps, path=path_kind, keep_images=False,
-                            progress=None, model_info={"adapter": adapter_spec}, **harness)
+            current = score(target, seeds=seed_range, pairs=pairs, steps=steps, path=path_kind, keep_images=False,
+                            progress=None, model_info=model_info, **harness)
         tolerances = _recorded_tolerances(rtols, atols)
         write(current, baseline_path, tolerances or None)
         click.echo(f"wrote baseline {baseline_path}")
@@ -67,7 +68,7 @@ def check(  # type: ignore[no-untyped-def]
     if result_path:
         current = read_json(result_path, what="result")
     else:
-        current = score_like_baseline(adapter_spec, baseline, progress=None, model_info={"adapter": adapter_spec}, **harness)
+        current = score_like_baseline(target, baseline, progress=None, model_info=model_info, **harness)
     report = compare(current, baseline, rtol=rtols, atol=atols, two_sided=two_sided, baseline_path=baseline_path)
     click.echo(report.table())
     if not report.passed:

@@ -11,7 +11,7 @@ import click
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def models(as_json):  # type: ignore[no-untyped-def]
-    """List the reference models with their default configs, and the training presets."""
+    """List the reference models with their default configs and bundled checkpoints, and the training presets."""
     from reference_models import MODELS, PRESETS, build
 
     rows = []
@@ -22,6 +22,7 @@ def models(as_json):  # type: ignore[no-untyped-def]
             "summary": entry.summary,
             "parameters": {"encoder": _count(model.encoder), "decoder": _count(model.decoder), "total": _count(model)},
             "config": dataclasses.asdict(entry.config()),
+            "bundled": entry.bundled._asdict() if entry.bundled else None,
         })
     if as_json:
         click.echo(json.dumps({"models": rows, "presets": {k: p.to_dict() for k, p in PRESETS.items()}}, indent=1))
@@ -31,6 +32,8 @@ def models(as_json):  # type: ignore[no-untyped-def]
         click.echo(f"{row['name']:<10} {row['summary']}")
         click.echo(f"{'':<10} params: encoder {p['encoder']:,}, decoder {p['decoder']:,}, total {p['total']:,}")
         click.echo(f"{'':<10} config: " + ", ".join(f"{k}={v}" for k, v in row["config"].items()))
+        b = row["bundled"]
+        click.echo(f"{'':<10} bundled: " + (f"{b['file']} ({b['preset']} preset, {b['kimg']:g} kimg, sha256 {b['sha256'][:12]}…)" if b else "none"))
     click.echo("\npresets:")
     for name, preset in PRESETS.items():
         click.echo(f"  {name:<6} {preset.kimg:g} kimg, eval every {preset.eval_every_kimg:g} kimg "

@@ -2,9 +2,52 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-__all__ = ["SeedList", "parse_seeds"]
+__all__ = ["SeedList", "parse_seeds", "model_options", "resolve_model"]
+
+
+def model_options(default_note: str) -> Any:
+    """The --adapter / --model / --checkpoint options every scoring subcommand shares."""
+
+    def decorate(command: Any) -> Any:
+        for option in reversed((
+            click.option("--adapter", "adapter_spec", metavar="SPEC", help="oracle, pixels, package.module:name or path/to/file.py:name."),
+            click.option("--model", "model_name", metavar="NAME", help="A reference model (see `interpbench models`): its bundled checkpoint, or --checkpoint."),
+            click.option("--checkpoint", type=click.Path(dir_okay=False), help=f"Trained weights of --model (written by `interpbench train`). {default_note}"),
+        )):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def resolve_model(adapter_spec: str | None, model_name: str | None, checkpoint: str | None, device: str | None,
+                  *, default_model: str | None = None) -> tuple[Any, dict[str, Any]]:
+    """What to score and its provenance record, from the shared options.
+
+    ``--model NAME`` loads a reference model (its bundled checkpoint unless ``--checkpoint``);
+    with neither option, ``default_model`` if given, else a usage error.
+    """
+    if adapter_spec and model_name:
+        raise click.UsageError("give --adapter or --model, not both")
+    if checkpoint and not model_name:
+        raise click.UsageError("--checkpoint needs --model NAME")
+    if not adapter_spec and not model_name:
+        if default_model is None:
+            raise click.UsageError("name the model with --adapter SPEC or --model NAME [--checkpoint PATH]")
+        model_name = default_model
+    if adapter_spec:
+        return adapter_spec, {"adapter": adapter_spec}
+    from ..errors import AdapterError
+
+    try:  # imported only on this path: scoring an adapter never needs torch model code
+        from reference_models import load_trained
+    except ImportError as exc:
+        raise AdapterError(f"--model needs the reference_models package, which cannot be imported: {exc}") from None
+    return load_trained(model_name, checkpoint, device=device)
 
 
 def parse_seeds(text: str) -> list[int]:

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from ..adapters import LAYOUTS, VALUE_RANGES
 from ..datasets import DATASETS
-from ..errors import AdapterError
 from ..probes.kmeans import DEFAULT_RESTARTS
-
-
-def _reference_model(name: str, checkpoint: str | None, device: str | None) -> tuple[Any, dict[str, Any]]:
-    """A trained reference model and its info; the package is imported only on this path."""
-    try:
-        from reference_models import load_trained
-    except ImportError as exc:
-        raise AdapterError(f"--model needs the reference_models package, which cannot be imported: {exc}") from None
-    module, info = load_trained(name, checkpoint=checkpoint, device=device)
-    return module, {"name": name, "checkpoint": checkpoint, **dict(info or {})}
+from .options import model_options, resolve_model
 
 
 @click.command()
-@click.option("--adapter", "adapter_spec", metavar="SPEC", help="pixels, oracle, package.module:name or path/to/file.py:name.")
-@click.option("--model", "model_name", metavar="NAME", help="A reference model (with --checkpoint).")
-@click.option("--checkpoint", type=click.Path(dir_okay=False), help="Checkpoint file of the --model.")
+@model_options("")
 @click.option("--dataset", required=True, type=click.Choice(sorted(DATASETS)), help="Labelled data set to probe on.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Directory holding the mnist/svhn/cifar10 files.")
 @click.option("--download", is_flag=True, help="Fetch the official mnist/svhn/cifar10 files into --data-dir and verify their checksums.")
@@ -45,17 +31,10 @@ def probe(adapter_spec, model_name, checkpoint, dataset, data_dir, download, pro
     """Probe a model's codes on a labelled data set: linear classifier and k-means accuracy (%)."""
     from ..probes import probe as run_probe
 
-    if bool(adapter_spec) == bool(model_name):
-        raise click.UsageError("name the model with either --adapter SPEC or --model NAME --checkpoint PATH")
-    if checkpoint and not model_name:
-        raise click.UsageError("--checkpoint goes with --model")
     if download and not data_dir:
         raise click.UsageError("--download needs --data-dir to say where to put the files")
-    if model_name:
-        model, info = _reference_model(model_name, checkpoint, device)
-        name = model_name
-    else:
-        model, info, name = adapter_spec, {"adapter": adapter_spec}, None
+    model, info = resolve_model(adapter_spec, model_name, checkpoint, device)
+    name = info.get("name", model_name)
     result = run_probe(
         model,
         dataset,

@@ -7,13 +7,13 @@ import click
 from ..adapters import LAYOUTS, VALUE_RANGES
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
-from .options import SeedList
+from .options import SeedList, model_options, resolve_model
+
+DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best model, bundled
 
 
 @click.command()
-@click.option("--adapter", "adapter_spec", metavar="SPEC", help="oracle, pixels, package.module:name or path/to/file.py:name.")
-@click.option("--model", "model_name", metavar="NAME", help="A reference model (see `interpbench models`); needs --checkpoint.")
-@click.option("--checkpoint", type=click.Path(dir_okay=False), help="Trained weights of --model (written by `interpbench train`).")
+@model_options("With no --adapter or --model: the bundled ACAI.")
 @click.option("--seed", "seed_list", type=click.IntRange(min=0), multiple=True, help="Protocol seed; repeat for several.")
 @click.option("--seeds", "seed_range", type=SeedList(), help="Several protocol seeds: '0,1,2' or '0-4'.")
 @click.option("--pairs", type=click.IntRange(1, TEST_SET_SIZE // 2), default=DEFAULT_PAIRS, show_default=True)
@@ -28,23 +28,15 @@ from .options import SeedList
 @click.option("--figure", "figures", multiple=True, type=click.Path(dir_okay=False), help="Write a PNG figure (of the first seed) here; repeatable. Kind from --figure-kind, else from the name: *traj* = angle trajectories, anything else = interpolation grid.")
 @click.option("--figure-kind", type=click.Choice(["grid", "trajectory"]), help="Kind of every --figure: grid (rows = interpolations, under each the nearest true lines) or trajectory (decoded angle per step vs the ideal path).")
 def run(adapter_spec, model_name, checkpoint, seed_list, seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, output, as_json, figures, figure_kind):  # type: ignore[no-untyped-def]
-    """Score an encode/decode pair on the line benchmark (Mean Distance, Smoothness)."""
+    """Score an encode/decode pair on the line benchmark (Mean Distance, Smoothness).
+
+    With no --adapter or --model it scores the bundled ACAI checkpoint.
+    """
     from ..protocol import score
 
     if seed_list and seed_range:
         raise click.UsageError("give --seed or --seeds, not both")
-    if adapter_spec and model_name:
-        raise click.UsageError("give --adapter or --model, not both")
-    if checkpoint and not model_name:
-        raise click.UsageError("--checkpoint needs --model NAME")
-    if not adapter_spec and not model_name:
-        raise click.UsageError("name a model to score with --adapter SPEC or --model NAME --checkpoint PATH")
-    model_info = {"adapter": adapter_spec}
-    target = adapter_spec
-    if model_name:
-        from reference_models import load_trained
-
-        target, model_info = load_trained(model_name, checkpoint, device=device)
+    target, model_info = resolve_model(adapter_spec, model_name, checkpoint, device, default_model=DEFAULT_MODEL)
     seeds = list(seed_list) or seed_range or [0]
     result = score(
         target,

@@ -170,7 +170,7 @@ def _run_from_result(record: dict[str, Any]) -> dict[str, Any]:
     for s in record["seeds"]:
         distance = np.asarray(s["distances"], dtype=np.float64).mean(axis=1)
         per_path.append({"seed": s["seed"], "distance": distance.tolist(), "smoothness": list(s["path_smoothness"])})
-    return {
+    run = {
         "train_seed": model.get("train_seed"),
         "checkpoint_sha256": model.get("checkpoint_sha256"),
         # Copies: an entry must never share mutable state with the record it was built from.
@@ -178,6 +178,9 @@ def _run_from_result(record: dict[str, Any]) -> dict[str, Any]:
         "per_path": per_path,
         "provenance": copy.deepcopy(record["provenance"]),
     }
+    if isinstance(model.get("trail"), dict):  # load_trained's paper-style figure of the run's trail
+        run["paper_figure"] = {k: model["trail"][k] for k in ("mean_distance", "smoothness", "evaluations", "complete")}
+    return run
 
 
 def _training(model: dict[str, Any], runs: list[dict[str, Any]], overrides: dict[str, Any]) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from interpbench.atomic import write_text_atomic
 from interpbench.errors import CheckpointError, OptionError
+from interpbench.provenance import hardware_description
 
 from ..base import ReferenceModel
 from ..loading import restore_weights
@@ -149,6 +150,8 @@ class TrainRun:
     wall_seconds: float = 0.0
     samples_per_second: float = 0.0
     config: dict[str, Any] = field(default_factory=dict)
+    device: str = "cpu"
+    hardware: str = ""
 
     @property
     def final(self) -> dict[str, Any] | None:
@@ -209,6 +212,7 @@ def train(
     ckpt_path = out / CHECKPOINT_NAME
 
     record = None
+    prior_seconds = 0.0  # training time spent in earlier (killed or finished) invocations of this run
     if ckpt_path.exists():
         if not resume:
             raise OptionError(f"{str(out)!r} already holds a checkpoint; pass --resume to continue it or choose another --out")
@@ -218,8 +222,9 @@ def train(
         if config and any(record["config"].get(k) != v for k, v in config.items()):
             raise CheckpointError(f"checkpoint {str(ckpt_path)!r} has a different config than the overrides given")
         model_config = dict(record["config"])
+        prior_seconds = float(record.get("train_seconds", 0.0))
     else:
-        model_config = {**p.config, **(config or {})}
+        model_config = {**p.config_for(key), **(config or {})}
 
     model = build(key, seed=seed, **model_config)
     model_config = dataclasses.asdict(model.config)
@@ -245,6 +250,7 @@ def train(
             "model": key, "config": model_config, "preset": preset, "seed": int(seed),
             "kimg_target": kimg, "kimg_done": trainer.step_count * batch / 1000, "trail": trail,
             "eval": {"every_kimg": eval_every, "pairs": pairs, "seed": eval_seed}, "bf16": bool(bf16),
+            "train_seconds": prior_seconds + time.perf_counter() - started, "hardware": hardware_description(str(dev)),
         })
 
     start_step = trainer.step_count
@@ -272,10 +278,11 @@ def train(
         if record is not None and start_step >= total_steps and (not trail or trail[-1]["step"] != start_step):
             evaluate()  # resumed a finished run with a budget it already met: make sure a final score exists
             checkpoint()
-    wall = time.perf_counter() - started
-    done = trainer.step_count - start_step
+    # Wall time over every invocation of the run (evaluations included), as the checkpoint recorded it.
+    wall = prior_seconds + time.perf_counter() - started
     run = TrainRun(model=key, preset=preset, kimg=kimg, seed=int(seed), steps=trainer.step_count,
                    checkpoint=str(ckpt_path), trail=trail, wall_seconds=wall,
-                   samples_per_second=done * batch / wall if wall > 0 else 0.0, config=model_config)
+                   samples_per_second=trainer.step_count * batch / wall if wall > 0 else 0.0, config=model_config,
+                   device=str(dev), hardware=hardware_description(str(dev)))
     write_text_atomic(out / SUMMARY_NAME, json.dumps(run.to_dict(), indent=1) + "\n")
     return run

@@ -1,0 +1,81 @@
+"""Bundled checkpoints: export, sha256 check against the registry, loading by name, training-time record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import interpbench
+import reference_models as rm
+from interpbench.errors import CheckpointError
+from reference_models import bundled as bundled_module
+from reference_models.bundled import BundledCheckpoint, export_bundle
+from reference_models.registry import MODELS
+
+SMALL = {"depth": 4, "batch_size": 8}
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run")
+    rm.train("baseline", out, kimg=0.032, eval_every_kimg=0.016, eval_pairs=2, progress=False, config=SMALL)
+    return out
+
+
+@pytest.fixture
+def bundle(run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Export the tiny run as baseline's bundle, in a temporary bundle folder the registry points at."""
+    monkeypatch.setattr(bundled_module, "BUNDLE_DIR", tmp_path)
+    path, digest = export_bundle(run_dir / "checkpoint.pt", tmp_path / "baseline.pt")
+    monkeypatch.setitem(MODELS, "baseline", MODELS["baseline"]._replace(bundled=BundledCheckpoint("baseline.pt", digest, "quick", 0.032)))
+    return path
+
+
+def test_bundle_keeps_weights_and_provenance_but_not_optimiser_state(run_dir: Path, bundle: Path) -> None:
+    full = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    shipped = torch.load(bundle, weights_only=True)
+    assert "optimizers" not in shipped and "rng" not in shipped
+    assert bundle.stat().st_size < (run_dir / "checkpoint.pt").stat().st_size / 2
+    for key in full["state_dict"]:
+        assert torch.equal(full["state_dict"][key], shipped["state_dict"][key]), key
+    assert shipped["trail"] == full["trail"] and shipped["train_seconds"] == full["train_seconds"]
+    assert shipped["trained_with"]["package_version"] == full["package_version"]
+
+
+def test_load_by_name_uses_the_bundle_and_scores_like_the_run(run_dir: Path, bundle: Path) -> None:
+    model, info = rm.load_trained("baseline")
+    assert info["bundled"] is True and info["preset"] == "quick" and info["kimg"] == pytest.approx(0.032)
+    assert info["training"]["samples_per_s"] > 0 and info["trail"]["evaluations"] == 2
+    from_run, _ = rm.load_trained("baseline", run_dir / "checkpoint.pt")
+    a = interpbench.score(model, seeds=[0], pairs=4, model_info=info)
+    b = interpbench.score(from_run, seeds=[0], pairs=4)
+    assert a.mean_distance == b.mean_distance
+    assert a.model["checkpoint_sha256"] == MODELS["baseline"].bundled.sha256
+
+
+def test_altered_or_missing_bundle_is_refused(bundle: Path) -> None:
+    data = bytearray(bundle.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    bundle.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="not the registered .*corrupt or was replaced"):
+        rm.load_trained("baseline")
+    bundle.unlink()
+    with pytest.raises(CheckpointError, match="missing from this installation"):
+        rm.load_trained("baseline")
+
+
+def test_model_without_bundle_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(MODELS, "vae", MODELS["vae"]._replace(bundled=None))
+    with pytest.raises(CheckpointError, match="no bundled checkpoint for vae; train one"):
+        rm.load_trained("vae")
+
+
+def test_training_time_adds_up_over_resumed_invocations(tmp_path: Path) -> None:
+    first = rm.train("baseline", tmp_path, kimg=0.016, eval_every_kimg=0.016, eval_pairs=2, progress=False, config=SMALL)
+    second = rm.train("baseline", tmp_path, kimg=0.032, eval_every_kimg=0.016, eval_pairs=2, progress=False, resume=True)
+    assert second.wall_seconds > first.wall_seconds > 0
+    recorded = torch.load(second.checkpoint, weights_only=True)["train_seconds"]
+    assert recorded == pytest.approx(second.wall_seconds, rel=0.05)
+    assert second.samples_per_second == pytest.approx(32 / second.wall_seconds, rel=1e-6)
