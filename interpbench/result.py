@@ -12,6 +12,7 @@ import numpy as np
 
 from .atomic import write_text_atomic
 from .errors import DataError
+from .jsonfile import read_json_object
 from .scoring import PathScores
 
 __all__ = ["Protocol", "SeedScore", "Result", "RESULT_FORMAT"]
@@ -212,16 +213,7 @@ class Result:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Result:
         """Read a result JSON file written by :meth:`save`."""
-        try:
-            with open(path, encoding="utf-8") as f:
-                data = json.load(f)
-        except FileNotFoundError:
-            raise DataError(f"result file {os.fspath(path)!r} does not exist") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise DataError(f"result file {os.fspath(path)!r} is not valid JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise DataError(f"result file {os.fspath(path)!r} does not hold a JSON object")
-        return cls.from_dict(data)
+        return cls.from_dict(read_json_object(path, "result file"))
 
 
 def _num(value: float | None) -> float | None:

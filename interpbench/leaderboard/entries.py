@@ -23,6 +23,7 @@ import numpy as np
 from ..adapters.builtin import BUILTIN_ADAPTERS
 from ..atomic import atomic_path, write_text_atomic
 from ..errors import DataError
+from ..jsonfile import read_json
 from ..spec import SPEC_VERSION
 from .schema import ENTRY_SCHEMA, validate
 from .stats import summarise
@@ -73,19 +74,6 @@ class Entry:
 
     def summary(self, metric: str) -> dict[str, Any]:
         return dict(self.data["summary"][metric])
-
-
-def read_json(path: str | os.PathLike[str], what: str = "file") -> Any:
-    """Parse a JSON file, turning every way it can fail into one-sentence :class:`DataError`."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise DataError(f"{what} {os.fspath(path)!r} does not exist") from None
-    except IsADirectoryError:
-        raise DataError(f"{what} {os.fspath(path)!r} is a directory") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{what} {os.fspath(path)!r} is not valid JSON: {exc}") from None
 
 
 def _close(a: float, b: float) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..atomic import write_text_atomic
 from ..errors import DataError
+from ..jsonfile import read_json_object
 
 __all__ = ["ProbeResult", "PROBE_RESULT_FORMAT", "PROBE_LABELS"]
 
@@ -107,13 +108,4 @@ class ProbeResult:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ProbeResult:
-        try:
-            with open(path, encoding="utf-8") as f:
-                data = json.load(f)
-        except FileNotFoundError:
-            raise DataError(f"probe result file {os.fspath(path)!r} does not exist") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise DataError(f"probe result file {os.fspath(path)!r} is not valid JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise DataError(f"probe result file {os.fspath(path)!r} does not hold a JSON object")
-        return cls.from_dict(data)
+        return cls.from_dict(read_json_object(path, "probe result file"))

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Score the bundled reference checkpoints and file them on the leaderboard, with probes, an
+# interpolation grid and a regression baseline each; then rebuild the pages.
+#   bash leaderboard/publish_reference_models.sh [MODEL...]   (default: all seven)
+# Run from the repository root after exporting the runs with `python -m reference_models.bundled`
+# and pasting the printed lines into reference_models/registry.py.
+set -euo pipefail
+models=("$@")
+[ ${#models[@]} -gt 0 ] || models=(baseline dropout denoising vae aae vqvae acai)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for m in "${models[@]}"; do
+  echo "== $m"
+  interpbench run --model "$m" --seeds 0-4 --output "$work/$m.json" --figure "$work/$m.grid.png"
+  interpbench probe --model "$m" --dataset lines --threads 1 --output "$work/$m.probe.json"
+  rm -f leaderboard/results/"$m"-*.json leaderboard/figures/"$m"-*.png  # re-publishing replaces the old entry
+  interpbench leaderboard add "$work/$m.json" --probes "$work/$m.probe.json" --figure "$work/$m.grid.png"
+  # float32 networks: another CPU's kernels may round differently in the last bits, and that can
+  # move a nearest line; hence looser tolerances than the analytic adapters' 1e-9.
+  interpbench check --model "$m" --write-baseline --baseline "leaderboard/baselines/$m.json" --seeds 0-1 \
+    --rtol 1e-5 --rtol smoothness=1e-3 --rtol long_way_fraction=1e-2 --atol 1e-12 --atol n_undefined=1
+done
+interpbench leaderboard build
