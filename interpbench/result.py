@@ -100,7 +100,7 @@ class Result:
         """A readable summary: each metric's mean ± std over seeds and the per-seed values."""
         p = self.protocol
         lines = [
-            f"model: {self.name}",
+            f"model: {self.name}{_training_note(self.model)}",
             f"protocol: {p.path}, {p.pairs} pairs × {p.steps} steps, bank {p.bank_size}, "
             f"seeds {', '.join(map(str, p.seeds))}",
             "",
@@ -214,6 +214,16 @@ class Result:
     def load(cls, path: str | os.PathLike[str]) -> Result:
         """Read a result JSON file written by :meth:`save`."""
         return cls.from_dict(read_json_object(path, "result file"))
+
+
+def _training_note(model: dict[str, Any]) -> str:
+    """' (cpu preset, 256 kimg, ...)' for a trained model's table header; '' for adapters."""
+    if not model.get("preset") or not model.get("kimg"):
+        return ""
+    parts = ["bundled checkpoint"] if model.get("bundled") else []
+    parts += [f"{model['preset']} preset", f"{model['kimg']:g} kimg", f"training seed {model.get('train_seed')}"]
+    note = "" if model["preset"] == "paper" else "; reduced budget, not a paper reproduction"
+    return f" ({', '.join(parts)}{note})"
 
 
 def _num(value: float | None) -> float | None:

@@ -2,7 +2,7 @@
 # Score the bundled reference checkpoints and file them on the leaderboard, with probes, an
 # interpolation grid and a regression baseline each; then rebuild the pages.
 #   bash leaderboard/publish_reference_models.sh [MODEL...]   (default: all seven)
-# Run from the repository root after exporting the runs with `python -m reference_models.bundled`
+# Run from the repository root after exporting the runs with `python -m reference_models.bundle_runs`
 # and pasting the printed lines into reference_models/registry.py.
 set -euo pipefail
 models=("$@")

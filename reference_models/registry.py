@@ -30,13 +30,15 @@ class ModelEntry(NamedTuple):
 
 
 MODELS: dict[str, ModelEntry] = {
-    "baseline": ModelEntry(BaselineConfig, Baseline, "plain autoencoder, MSE loss"),
+    "baseline": ModelEntry(BaselineConfig, Baseline, "plain autoencoder, MSE loss",
+                           bundled=BundledCheckpoint("baseline-cpu-s0.pt", "de9349a200a96e458142c27c1abd8eeb26bb05569073874d2258c1f2dc01c984", "cpu", 256)),
     "dropout": ModelEntry(DropoutConfig, Dropout, "dropout (keep 0.5) on the latent while training"),
     "denoising": ModelEntry(DenoisingConfig, Denoising, "encoder sees x + N(0, 1) noise"),
     "vae": ModelEntry(VAEConfig, VAE, "variational AE, Bernoulli decoder, β = 1"),
     "aae": ModelEntry(AAEConfig, AAE, "adversarial AE, MLP discriminator vs N(0, I)"),
     "vqvae": ModelEntry(VQVAEConfig, VQVAE, "vector-quantised AE, EMA codebook"),
-    "acai": ModelEntry(ACAIConfig, ACAI, "adversarially constrained interpolation (critic on mixes)"),
+    "acai": ModelEntry(ACAIConfig, ACAI, "adversarially constrained interpolation (critic on mixes)",
+                       bundled=BundledCheckpoint("acai-cpu-s0.pt", "fe8bf57ba2e55ffeb1cb7a3019df65ad1149c6e3386624dd79596ad51fb849b8", "cpu", 256)),
 }
 
 

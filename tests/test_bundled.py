@@ -79,3 +79,28 @@ def test_training_time_adds_up_over_resumed_invocations(tmp_path: Path) -> None:
     recorded = torch.load(second.checkpoint, weights_only=True)["train_seconds"]
     assert recorded == pytest.approx(second.wall_seconds, rel=0.05)
     assert second.samples_per_second == pytest.approx(32 / second.wall_seconds, rel=1e-6)
+
+
+# ------------------------------------------------------------------ the checkpoints shipped in the package
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_model_ships_a_verified_checkpoint(name: str) -> None:
+    entry = MODELS[name]
+    assert entry.bundled is not None, f"{name} has no bundled checkpoint"
+    assert entry.bundled.path.stat().st_size < 8 * 2**20  # a few MB each
+    model, info = rm.load_trained(name)
+    assert info["bundled"] and info["checkpoint_sha256"] == entry.bundled.sha256
+    assert info["preset"] == entry.bundled.preset and info["kimg"] == pytest.approx(entry.bundled.kimg)
+    assert info["training"]["wall_clock_s"] > 0 and info["training"]["hardware"]
+    assert info["trail"]["complete"]  # enough evaluations for the paper's median of the last 20
+    result = interpbench.score(model, seeds=[0], pairs=16, model_info=info)
+    assert result.n_undefined < 16 and result.mean_distance < 0.05  # decodes lines, not one mean image
+
+
+def test_bare_run_scores_the_bundled_acai() -> None:
+    from click.testing import CliRunner
+
+    from interpbench.cli import main
+
+    res = CliRunner().invoke(main, ["run", "--pairs", "8", "--json"])
+    assert res.exit_code == 0, res.output
+    assert f'"checkpoint_sha256": "{MODELS["acai"].bundled.sha256}"' in res.output and '"name": "acai"' in res.output

@@ -49,3 +49,24 @@ def test_a_tiny_move_fails(tmp_path: Path) -> None:
     moved.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(AssertionError, match="better"):
         assert_no_regression("pixels", moved, two_sided=True)
+
+
+REFERENCE_MODELS = sorted(p.stem for p in BASELINES.glob("*.json") if p.stem not in BUILTINS)
+
+
+def test_every_bundled_model_has_a_baseline() -> None:
+    from reference_models.registry import MODELS
+
+    assert REFERENCE_MODELS == sorted(name for name, entry in MODELS.items() if entry.bundled)
+
+
+@pytest.mark.parametrize("name", REFERENCE_MODELS)
+def test_bundled_checkpoint_reproduces_its_baseline(name: str) -> None:
+    """The bundled weights, scored on CPU, still give the recorded numbers (float32 networks:
+    rtol 1e-5 for Mean Distance, 1e-3 for Smoothness; see leaderboard/publish_reference_models.sh)."""
+    import reference_models
+
+    model, info = reference_models.load_trained(name)
+    data = json.loads((BASELINES / f"{name}.json").read_text(encoding="utf-8"))
+    assert data["model"]["checkpoint_sha256"] == info["checkpoint_sha256"], "baseline recorded for other weights"
+    assert_no_regression(model, BASELINES / f"{name}.json", two_sided=True)

@@ -69,7 +69,16 @@ def _budget(entry: Entry) -> str:
     t = entry.data["training"]
     if t is None:
         return "analytic, no training" if entry.kind == "builtin" else "not given"
-    return f"{t['preset']} · {t['kimg']:g} kimg"
+    cell = f"{t['preset']} · {t['kimg']:g} kimg"
+    if t.get("wall_clock_s"):
+        cell += f" · {_duration(t['wall_clock_s'])}"
+    if t.get("samples_per_s"):
+        cell += f" · {t['samples_per_s']:,.0f} img/s"
+    return cell
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.0f} s"
 
 
 def _hardware(entry: Entry) -> str:
@@ -99,7 +108,7 @@ def build_tables(entries: list[Entry]) -> list[Table]:
         columns=[
             "#", "model", "Mean Distance ×10⁻³", "Smoothness", "spread over (n)",
             "Mean Distance 95% CI ×10⁻³", "Smoothness 95% CI", "not resolved from",
-            "undefined Smoothness", "preset · budget", "hardware", "protocol",
+            "undefined Smoothness", "preset · budget · training time · speed", "hardware", "protocol",
         ],
         rows=[],
     )
@@ -131,6 +140,8 @@ def build_tables(entries: list[Entry]) -> list[Table]:
         "95% CI: percentile bootstrap (2,000 resamples, fixed RNG seed) over training runs, protocol seeds and "
         "interpolation pairs. Where two entries' intervals overlap, their difference is not resolved: "
         "“not resolved from” names those entries.",
+        "Training time: wall clock of `interpbench train` summed over every invocation of the run (resumes), "
+        "its evaluation trail included; speed is training samples over that time.",
     ]
 
     probe_keys = sorted({k for e in entries for k in e.data.get("probes", {})})
