@@ -215,3 +215,25 @@ def test_paper_table_compares_the_paper_style_figure_and_states_the_ordering(rec
     add_entry(root2, _reference_entry(record, "vae", 1e4, None))
     vae_row = next(line for line in build(root2, scatter=False)["README.md"].splitlines() if line.startswith("| VAE |"))
     assert "| — | — | Mean Distance: no, " in vae_row
+
+
+def test_a_collapsed_model_is_filed_with_undefined_smoothness_and_ranked_last(record: dict[str, Any], tmp_path: Path) -> None:
+    collapsed = copy.deepcopy(record)
+    collapsed["model"] = {"name": "vqvae", "preset": "cpu", "kimg": 256, "train_seed": 0, "checkpoint_sha256": "c" * 64,
+                          "trail": {"mean_distance": 0.03, "smoothness": None, "evaluations": 20, "complete": True}}
+    pairs = collapsed["protocol"]["pairs"]
+    for s in collapsed["seeds"]:
+        s["path_smoothness"] = [None] * pairs
+    collapsed["metrics"]["smoothness"] = {"mean": None, "std": None, "per_seed": [None] * len(collapsed["seeds"])}
+    collapsed["metrics"]["n_undefined"] = {"total": pairs * len(collapsed["seeds"]), "per_seed": [pairs] * len(collapsed["seeds"])}
+    entry = entry_from_results([collapsed])
+    assert entry["summary"]["smoothness"]["mean"] is None and entry["summary"]["smoothness"]["ci95"] is None
+    root = tmp_path / "lb"
+    add_entry(root, entry)
+    add_entry(root, entry_from_results([record]))
+    md = build(root)["README.md"]  # the scatter leaves the collapsed entry out instead of failing
+    lines_table = md.split("## Lines benchmark")[1].split("##")[0]
+    row = next(line for line in lines_table.splitlines() if line.startswith("| 2 |"))
+    assert "vqvae" in row and "undefined (every interpolation)" in row
+    paper_row = next(line for line in md.splitlines() if line.startswith("| VQ-VAE |"))
+    assert "| undefined | Mean Distance: no, lower; Smoothness: no, undefined |" in paper_row

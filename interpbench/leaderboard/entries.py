@@ -249,8 +249,12 @@ def entry_from_results(
 
 
 def _arrays(runs: list[dict[str, Any]], metric: str) -> tuple[np.ndarray, np.ndarray]:
-    """(runs, seeds) per-seed values and (runs, seeds, pairs) per-path values; undefined Smoothness counts 0."""
-    per_seed = np.array([r["metrics"][metric]["per_seed"] for r in runs], dtype=np.float64)
+    """(runs, seeds) per-seed values and (runs, seeds, pairs) per-path values; undefined Smoothness counts 0.
+
+    (SPEC §4 counts an undefined interpolation as 0 over all P of them, so a seed whose every
+    interpolation is undefined adds 0 to the pooled mean too.)
+    """
+    per_seed = np.array([[0.0 if v is None else v for v in r["metrics"][metric]["per_seed"]] for r in runs], dtype=np.float64)
     key = "distance" if metric == "mean_distance" else "smoothness"
     per_path = np.array([[[0.0 if v is None else v for v in p[key]] for p in r["per_path"]] for r in runs], dtype=np.float64)
     return per_seed, per_path
@@ -264,8 +268,12 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         except (TypeError, ValueError):
             raise DataError(f"runs[*].metrics.{metric}.per_seed must all be numbers for the same protocol seeds") from None
         if not np.all(np.isfinite(per_seed)):
-            raise DataError(f"runs[*].metrics.{metric}.per_seed holds an undefined value; such a model cannot be ranked")
-        out[metric] = summarise(per_seed, per_path).to_dict()
+            raise DataError(f"runs[*].metrics.{metric}.per_seed holds a non-finite value")
+        summary = summarise(per_seed, per_path).to_dict()
+        if all(v is None for r in runs for v in r["metrics"][metric]["per_seed"]):
+            # Every interpolation undefined (a model decoding one image for all inputs): no number to show.
+            summary.update(mean=None, std=None, ci95=None)
+        out[metric] = summary
     out["n_undefined"] = int(sum(r["metrics"]["n_undefined"]["total"] for r in runs))
     return out
 
@@ -281,11 +289,17 @@ def check_entry(entry: Any, label: str = "entry") -> None:
             if len(run["metrics"][metric]["per_seed"]) != len(seeds):
                 raise DataError(f"{label}: runs[{i}].metrics.{metric}.per_seed needs one value per protocol seed ({len(seeds)})")
     for metric in ("mean_distance", "smoothness"):
-        per_seed = np.array([r["metrics"][metric]["per_seed"] for r in entry["runs"]], dtype=np.float64)
-        expected = float(per_seed.mean(axis=1).mean())
+        values = [v for r in entry["runs"] for v in r["metrics"][metric]["per_seed"]]
         stored = entry["summary"][metric]["mean"]
-        if not _close(stored, expected):
+        if all(v is None for v in values):
+            if stored is not None or entry["summary"][metric]["ci95"] is not None:
+                raise DataError(f"{label}: summary.{metric} must be null when every per-seed value is undefined")
+            continue
+        expected = float(_arrays(entry["runs"], metric)[0].mean(axis=1).mean())
+        if stored is None or not _close(stored, expected):
             raise DataError(f"{label}: summary.{metric}.mean = {stored!r} does not match the runs' per-seed values ({expected!r})")
+        if entry["summary"][metric]["ci95"] is None:
+            raise DataError(f"{label}: summary.{metric}.ci95 is missing")
         lo, hi = entry["summary"][metric]["ci95"]
         if lo > hi:
             raise DataError(f"{label}: summary.{metric}.ci95 has its lower end above its upper end")

@@ -57,6 +57,18 @@ def _sm(value: float) -> str:
     return f"{value:.3f}"
 
 
+def _sm_pm(summary: dict) -> str:
+    """Smoothness mean ± std, or why there is none."""
+    if summary["mean"] is None:
+        return "undefined (every interpolation)"
+    return f"{_sm(summary['mean'])} ± {_sm(summary['std'])}"
+
+
+def _or_inf(value: float | None) -> float:
+    """Undefined ranks last."""
+    return float("inf") if value is None else value
+
+
 def _spread(entry: Entry) -> str:
     s = entry.summary("mean_distance")
     if s["over"] == "training_seeds":
@@ -95,13 +107,16 @@ def _label(entry: Entry) -> str:
 
 def _unresolved(entry: Entry, others: list[Entry], metric: str) -> list[str]:
     mine = entry.summary(metric)["ci95"]
-    return [_label(o) for o in others if o.id != entry.id and overlaps(mine, o.summary(metric)["ci95"])]
+    if mine is None:
+        return []
+    return [_label(o) for o in others if o.id != entry.id and o.summary(metric)["ci95"] is not None
+            and overlaps(mine, o.summary(metric)["ci95"])]
 
 
 # ------------------------------------------------------------------------------ tables
 def build_tables(entries: list[Entry]) -> list[Table]:
     """The lines table, the probe table and the comparison with the paper's Table 1."""
-    ranked = sorted(entries, key=lambda e: (e.summary("mean_distance")["mean"], e.summary("smoothness")["mean"], e.id))
+    ranked = sorted(entries, key=lambda e: (e.summary("mean_distance")["mean"], _or_inf(e.summary("smoothness")["mean"]), e.id))
     lines = Table(
         key="lines",
         title="Lines benchmark",
@@ -126,8 +141,9 @@ def build_tables(entries: list[Entry]) -> list[Table]:
         name = _label(e) + (f" — scale end: {_SCALE_END[e.name]}" if e.kind == "builtin" and e.name in _SCALE_END else "")
         lines.rows.append([
             str(i), name,
-            _md_pm(md['mean'], md['std']), f"{_sm(sm['mean'])} ± {_sm(sm['std'])}", _spread(e),
-            f"[{_md_e3(md['ci95'][0], _decimals_e3(md['mean']))}, {_md_e3(md['ci95'][1], _decimals_e3(md['mean']))}]", f"[{_sm(sm['ci95'][0])}, {_sm(sm['ci95'][1])}]", tie,
+            _md_pm(md['mean'], md['std']), _sm_pm(sm), _spread(e),
+            f"[{_md_e3(md['ci95'][0], _decimals_e3(md['mean']))}, {_md_e3(md['ci95'][1], _decimals_e3(md['mean']))}]",
+            "—" if sm["ci95"] is None else f"[{_sm(sm['ci95'][0])}, {_sm(sm['ci95'][1])}]", tie,
             f"{e.data['summary']['n_undefined']} of {proto['pairs'] * len(proto['seeds']) * len(e.data['runs'])}",
             _budget(e), _hardware(e),
             f"{proto['path']}, {proto['pairs']}×{proto['steps']}, seeds {','.join(map(str, proto['seeds']))}",
@@ -208,13 +224,15 @@ def paper_figure_of(entry: Entry, metric: str) -> float | None:
     return None if not values or any(v is None for v in values) else float(sum(values) / len(values))
 
 
-def _comparable(entry: Entry, metric: str) -> float:
+def _comparable(entry: Entry, metric: str) -> float | None:
     """What is compared with the paper: the paper-style figure if the entry has one, else the final score."""
     figure = paper_figure_of(entry, metric)
     return entry.summary(metric)["mean"] if figure is None else figure
 
 
-def _verdict(value: float, mean: float, std: float, scale: float = 1.0) -> str:
+def _verdict(value: float | None, mean: float, std: float, scale: float = 1.0) -> str:
+    if value is None:
+        return "no, undefined"
     v = value * scale
     if abs(v - mean) <= std:
         return "yes"
@@ -230,8 +248,9 @@ def _paper_row(model: str, row: PaperRow | None, e: Entry) -> list[str]:
         published = _published(row)
         verdict = (f"Mean Distance: {_verdict(_comparable(e, 'mean_distance'), row.mean_distance_e3, row.mean_distance_e3_std, 1e3)}; "
                    f"Smoothness: {_verdict(_comparable(e, 'smoothness'), row.smoothness, row.smoothness_std)}")
-    return [model, *published, _label(e), _md_pm(md['mean'], md['std']), f"{_sm(sm['mean'])} ± {_sm(sm['std'])}", _spread(e),
-            "—" if fig_md is None else _md_e3(fig_md), "—" if fig_sm is None else _sm(fig_sm), verdict]
+    return [model, *published, _label(e), _md_pm(md['mean'], md['std']), _sm_pm(sm), _spread(e),
+            "—" if fig_md is None else _md_e3(fig_md),
+            _sm(fig_sm) if fig_sm is not None else "undefined" if fig_md is not None else "—", verdict]
 
 
 def _ordering_notes(trained: list[Entry]) -> list[str]:
@@ -240,7 +259,7 @@ def _ordering_notes(trained: list[Entry]) -> list[str]:
         return ["No reference model is trained yet, so the paper's ordering cannot be checked."]
     notes = []
     for basis, value in (("final scores", lambda e, m: e.summary(m)["mean"]), ("paper-style figures", _comparable)):
-        best = {m: min(trained, key=lambda e: value(e, m)) for m in ("mean_distance", "smoothness")}
+        best = {m: min(trained, key=lambda e: _or_inf(value(e, m))) for m in ("mean_distance", "smoothness")}
         holds = all(paper_key(b.name) == "acai" for b in best.values())
         notes.append(
             f"Ordering by {basis}: lowest Mean Distance {_label(best['mean_distance'])}, lowest Smoothness "
@@ -356,6 +375,8 @@ def _scatter(entries: list[Entry], target: Path) -> None:
         ))
     for entry in entries:
         md, sm = entry.summary("mean_distance"), entry.summary("smoothness")
+        if sm["mean"] is None:
+            continue  # no Smoothness to place it at; the tables say why
         points.append(dict(
             label=_label(entry), md=md["mean"] * 1e3, sm=sm["mean"], filled=True,
             md_err=(md["ci95"][0] * 1e3, md["ci95"][1] * 1e3), sm_err=tuple(sm["ci95"]),
