@@ -130,8 +130,13 @@ class CheckReport:
 
 
 # ------------------------------------------------------------------------------ records
-def _metrics_of(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Comparable metrics of a result or baseline dict: {metric: {"mean", "per_seed"}}."""
+def _metrics_of(data: Mapping[str, Any], keep_undefined: bool = False) -> dict[str, dict[str, Any]]:
+    """Comparable metrics of a result or baseline dict: {metric: {"mean", "per_seed"}}.
+
+    An undefined metric (Smoothness of a model whose every interpolation is undefined) has no
+    number to compare; it is left out unless ``keep_undefined`` (a baseline records it as null, and
+    its n_undefined is what a check compares).
+    """
     out: dict[str, dict[str, Any]] = {}
     for metric, value in data.get("metrics", {}).items():
         if metric not in METRICS or not isinstance(value, Mapping):
@@ -140,7 +145,7 @@ def _metrics_of(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             # Result records store a count; compare its per-seed mean so protocols with more seeds read the same.
             per_seed = list(value.get("per_seed", []))
             value = {"mean": value["total"] / max(len(per_seed), 1), "per_seed": per_seed}
-        if value.get("mean") is None:
+        if value.get("mean") is None and not keep_undefined:
             continue
         out[metric] = {"mean": value["mean"], "per_seed": list(value.get("per_seed", []))}
     return out
@@ -156,7 +161,7 @@ def baseline_from_result(result: Result | Mapping[str, Any], tolerances: Mapping
         "model": {"name": data["model"]["name"], "adapter": data["model"].get("adapter"),
                   **{k: data["model"][k] for k in ("checkpoint_sha256", "preset", "kimg", "train_seed") if data["model"].get(k) is not None}},
         "protocol": data["protocol"],
-        "metrics": _metrics_of(data),
+        "metrics": _metrics_of(data, keep_undefined=True),
         "provenance": data["provenance"],
         "recorded": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
     }

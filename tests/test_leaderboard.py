@@ -236,4 +236,4 @@ def test_a_collapsed_model_is_filed_with_undefined_smoothness_and_ranked_last(re
     row = next(line for line in lines_table.splitlines() if line.startswith("| 2 |"))
     assert "vqvae" in row and "undefined (every interpolation)" in row
     paper_row = next(line for line in md.splitlines() if line.startswith("| VQ-VAE |"))
-    assert "| undefined | Mean Distance: no, lower; Smoothness: no, undefined |" in paper_row
+    assert "| 30.00 | undefined | Mean Distance: no, higher; Smoothness: no, undefined |" in paper_row

@@ -76,6 +76,7 @@ def test_checkpoint_contents_and_trail(tmp_path: Path) -> None:
     # The quick preset's lr overrides, recorded: 1e-3 in general, 5e-4 for the adversarial models.
     assert record["config"]["lr"] == 5e-4 and rm.get_preset("quick").config_for("baseline")["lr"] == 1e-3
     assert record["train_seconds"] > 0 and record["hardware"]
+    assert record["channels_last"] is True  # the default memory format, recorded so a resume keeps it
     assert [e["kimg"] for e in run.trail] == pytest.approx([0.016, 0.032, 0.048, 0.064])
     assert [e["seed"] for e in run.trail] == [0, 1, 2, 3]  # a fresh endpoint draw per evaluation
     for entry in run.trail:

@@ -32,8 +32,9 @@ def _parse_overrides(items: tuple[str, ...]) -> dict[str, object]:
 @click.option("--eval-every", "eval_every", type=click.FloatRange(min=0, min_open=True), help="kimg between trail evaluations [default: the preset's].")
 @click.option("--eval-pairs", type=click.IntRange(1, 2500), help="Interpolations per trail evaluation [default: the preset's].")
 @click.option("--bf16", is_flag=True, help="Train under bf16 autocast (~1.5-1.8x faster on AVX512-BF16 CPUs; changes numerics).")
+@click.option("--channels-last/--no-channels-last", default=None, help="NHWC activations (fp32 as before; ~1.15-1.35x faster on CPU) [default: on; a resumed run keeps its own].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config field (see `interpbench models`); repeatable.")
-def train(model, preset, kimg, seed, out_dir, device, resume, eval_every, eval_pairs, bf16, overrides):  # type: ignore[no-untyped-def]
+def train(model, preset, kimg, seed, out_dir, device, resume, eval_every, eval_pairs, bf16, channels_last, overrides):  # type: ignore[no-untyped-def]
     """Train reference MODEL (see `interpbench models`) and print its final benchmark score."""
     from reference_models import canonical_name, train as run_training
     from reference_models.training.presets import get_preset
@@ -43,7 +44,7 @@ def train(model, preset, kimg, seed, out_dir, device, resume, eval_every, eval_p
     out_dir = out_dir or f"runs/{key}-{preset}-s{seed}"
     run = run_training(key, out_dir, preset=preset, kimg=kimg, seed=seed, device=device, resume=resume,
                        eval_every_kimg=eval_every, eval_pairs=eval_pairs, config=_parse_overrides(overrides) or None,
-                       progress=None, bf16=bf16)
+                       progress=None, bf16=bf16, channels_last=channels_last)
     final, median = run.final, run.paper_figure
     click.echo(f"{key}: {run.kimg:g} kimg (preset {preset}, seed {seed}), {run.samples_per_second:.0f} img/s, "
                f"{run.wall_seconds:.0f} s")
