@@ -16,7 +16,7 @@ def model_options(default_note: str) -> Any:
         for option in reversed((
             click.option("--adapter", "adapter_spec", metavar="SPEC", help="oracle, pixels, package.module:name or path/to/file.py:name."),
             click.option("--model", "model_name", metavar="NAME", help="A reference model (see `interpbench models`): its bundled checkpoint, or --checkpoint."),
-            click.option("--checkpoint", type=click.Path(dir_okay=False), help=f"Trained weights of --model (written by `interpbench train`). {default_note}"),
+            click.option("--checkpoint", type=click.Path(dir_okay=False), help=f"Trained weights of --model (written by `interpbench train`). {default_note}".rstrip()),
         )):
             command = option(command)
         return command
