@@ -234,6 +234,6 @@ def test_a_collapsed_model_is_filed_with_undefined_smoothness_and_ranked_last(re
     md = build(root)["README.md"]  # the scatter leaves the collapsed entry out instead of failing
     lines_table = md.split("## Lines benchmark")[1].split("##")[0]
     row = next(line for line in lines_table.splitlines() if line.startswith("| 2 |"))
-    assert "vqvae" in row and "undefined (every interpolation)" in row
+    assert "vqvae" in row and "undefined (all paths)" in row
     paper_row = next(line for line in md.splitlines() if line.startswith("| VQ-VAE |"))
     assert "| 30.00 | undefined | Mean Distance: no, higher; Smoothness: no, undefined |" in paper_row

@@ -60,7 +60,7 @@ def _sm(value: float) -> str:
 def _sm_pm(summary: dict) -> str:
     """Smoothness mean ± std, or why there is none."""
     if summary["mean"] is None:
-        return "undefined (every interpolation)"
+        return "undefined (all paths)"
     return f"{_sm(summary['mean'])} ± {_sm(summary['std'])}"
 
 
@@ -309,11 +309,17 @@ th { background: #f1f3f5; }
 tbody tr:nth-child(even) { background: #fafafa; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 p.note { font-size: 0.8rem; color: #555; margin: 0.2rem 0; max-width: 70rem; }
+div.wide { overflow-x: auto; max-width: 100%; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-size: 0.8rem; color: #555; }
 """
 
 _NUMERIC = ("Mean Distance", "Smoothness", "CI", "paper", "#", "undefined")
+
+
+def _is_numeric(column: str) -> bool:
+    """Right-aligned, unbroken number cells; verdicts and names stay text."""
+    return column != "model" and not column.startswith("within") and any(k in column for k in _NUMERIC)
 
 
 def render_html(tables: list[Table], entries: list[Entry], figures: dict[str, str]) -> str:
@@ -339,16 +345,16 @@ def render_html(tables: list[Table], entries: list[Entry], figures: dict[str, st
         if not t.rows:
             out += [f'<p class="note">{e(n)}</p>' for n in t.notes]
             continue
-        out.append(f'<table id="table-{t.key}">')
+        out.append(f'<div class="wide"><table id="table-{t.key}">')
         out.append("<thead><tr>" + "".join(f'<th scope="col">{e(c)}</th>' for c in t.columns) + "</tr></thead>")
         out.append("<tbody>")
         for row_id, row in zip(t.row_ids, t.rows):
             cells = "".join(
-                f'<td class="num">{e(v)}</td>' if any(k in col for k in _NUMERIC) and col != "model" else f"<td>{e(v)}</td>"
+                f'<td class="num">{e(v)}</td>' if _is_numeric(col) else f"<td>{e(v)}</td>"
                 for col, v in zip(t.columns, row)
             )
             out.append(f'<tr class="entry" data-id="{e(row_id)}">{cells}</tr>')
-        out.append("</tbody></table>")
+        out.append("</tbody></table></div>")
         out += [f'<p class="note">{e(n)}</p>' for n in t.notes]
     out.append('<h2 id="plots">Plots</h2>')
     out.append(f'<figure><img src="{e(SCATTER)}" alt="Mean Distance vs Smoothness scatter" width="720" height="480">'
