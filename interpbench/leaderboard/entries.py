@@ -248,13 +248,18 @@ def entry_from_results(
     return entry
 
 
-def _arrays(runs: list[dict[str, Any]], metric: str) -> tuple[np.ndarray, np.ndarray]:
-    """(runs, seeds) per-seed values and (runs, seeds, pairs) per-path values; undefined Smoothness counts 0.
+def _per_seed(runs: list[dict[str, Any]], metric: str) -> np.ndarray:
+    """(runs, seeds) per-seed values; an undefined Smoothness counts 0.
 
     (SPEC §4 counts an undefined interpolation as 0 over all P of them, so a seed whose every
     interpolation is undefined adds 0 to the pooled mean too.)
     """
-    per_seed = np.array([[0.0 if v is None else v for v in r["metrics"][metric]["per_seed"]] for r in runs], dtype=np.float64)
+    return np.array([[0.0 if v is None else v for v in r["metrics"][metric]["per_seed"]] for r in runs], dtype=np.float64)
+
+
+def _arrays(runs: list[dict[str, Any]], metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_per_seed` and the (runs, seeds, pairs) per-path values, undefined Smoothness as 0."""
+    per_seed = _per_seed(runs, metric)
     key = "distance" if metric == "mean_distance" else "smoothness"
     per_path = np.array([[[0.0 if v is None else v for v in p[key]] for p in r["per_path"]] for r in runs], dtype=np.float64)
     return per_seed, per_path
@@ -295,7 +300,7 @@ def check_entry(entry: Any, label: str = "entry") -> None:
             if stored is not None or entry["summary"][metric]["ci95"] is not None:
                 raise DataError(f"{label}: summary.{metric} must be null when every per-seed value is undefined")
             continue
-        expected = float(_arrays(entry["runs"], metric)[0].mean(axis=1).mean())
+        expected = float(_per_seed(entry["runs"], metric).mean(axis=1).mean())
         if stored is None or not _close(stored, expected):
             raise DataError(f"{label}: summary.{metric}.mean = {stored!r} does not match the runs' per-seed values ({expected!r})")
         if entry["summary"][metric]["ci95"] is None:

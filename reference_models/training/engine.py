@@ -234,6 +234,7 @@ def train(
     model = build(key, seed=seed, **model_config)
     model_config = dataclasses.asdict(model.config)
     channels_last = True if channels_last is None else bool(channels_last)
+    hardware = hardware_description(str(dev))
     trainer = Trainer(model, seed=seed, device=dev, bf16=bf16, channels_last=channels_last)
     trail: list[dict[str, Any]] = []
     if record is not None:
@@ -256,7 +257,7 @@ def train(
             "model": key, "config": model_config, "preset": preset, "seed": int(seed),
             "kimg_target": kimg, "kimg_done": trainer.step_count * batch / 1000, "trail": trail,
             "eval": {"every_kimg": eval_every, "pairs": pairs, "seed": eval_seed}, "bf16": bool(bf16), "channels_last": channels_last,
-            "train_seconds": prior_seconds + time.perf_counter() - started, "hardware": hardware_description(str(dev)),
+            "train_seconds": prior_seconds + time.perf_counter() - started, "hardware": hardware,
         })
 
     start_step = trainer.step_count
@@ -289,6 +290,6 @@ def train(
     run = TrainRun(model=key, preset=preset, kimg=kimg, seed=int(seed), steps=trainer.step_count,
                    checkpoint=str(ckpt_path), trail=trail, wall_seconds=wall,
                    samples_per_second=trainer.step_count * batch / wall if wall > 0 else 0.0, config=model_config,
-                   device=str(dev), hardware=hardware_description(str(dev)))
+                   device=str(dev), hardware=hardware)
     write_text_atomic(out / SUMMARY_NAME, json.dumps(run.to_dict(), indent=1) + "\n")
     return run

@@ -47,7 +47,7 @@ PRESETS: dict[str, Preset] = {
                     description="tests and demos: minutes on a CPU; lr 1e-3 (5e-4 for ACAI and AAE); reduced budget, not a paper reproduction",
                     config={"lr": 1e-3}, model_config={"acai": {"lr": 5e-4}, "aae": {"lr": 5e-4}}),
     # All seven models in about 70 min of 2 CPU cores with the paper's hyperparameters (measured
-    # for the bundled checkpoints, trail included: ACAI 23.7 min, VQ-VAE 12.5, the others 6-7 each,
+    # for the bundled checkpoints, trail included: ACAI 23.7 min, VQ-VAE 12.4, the others 6-7 each,
     # 68 min in all). 32 evaluations of 256 pairs, so the paper-style median of the last 20 exists.
     "cpu": Preset(kimg=256, eval_every_kimg=8, eval_pairs=256, checkpoint_every_kimg=8,
                   description="all seven models in ~70 min of 2 CPU cores; paper hyperparameters; reduced budget, not a paper reproduction"),
