@@ -66,6 +66,10 @@ def score(
     :class:`Harness`. Each seed draws its own endpoints; the result holds the mean and spread.
     ``progress=None`` shows a bar only on a terminal. ``model_info`` (checkpoint hash, training
     budget, preset, seed…) is stored with the result's provenance.
+
+    Before encoding each seed's endpoints the adapter's optional ``on_protocol_seed(seed)`` is
+    called (stochastic encoders reseed there); its optional ``scoring_info()`` dict is stored in
+    the result's model record.
     """
     seeds = _check_options([seeds] if isinstance(seeds, int) else seeds, pairs, steps, path)
     harness: Harness = as_harness(
@@ -75,7 +79,7 @@ def score(
     bar = tqdm(total=n_batches, desc=f"scoring {harness.name}", unit="batch", disable=None if progress is None else not progress, leave=False)
     with bar:
         per_seed = [_score_seed(harness, seed, pairs, steps, path, keep_images, bar.update) for seed in seeds]
-    info = {"name": harness.name, **(model_info or {})}
+    info = {"name": harness.name, **harness.describe(), **(model_info or {})}
     return Result(
         model=info,
         protocol=Protocol(pairs=pairs, steps=steps, path=path, seeds=seeds, bank_size=BANK_SIZE),
@@ -87,6 +91,7 @@ def score(
 def _score_seed(harness: Harness, seed: int, pairs: int, steps: int, path: str, keep_images: bool, tick: Any) -> SeedScore:
     ends = endpoint_angles(seed, pairs)
     endpoints = render(np.concatenate([ends[:, 0], ends[:, 1]]))
+    harness.start_seed(seed)
     codes = harness.encode(endpoints, on_batch=tick)
     path_codes = PATH_KINDS[path](codes[:pairs], codes[pairs:], steps)
     decoded = harness.decode(path_codes.reshape((pairs * steps,) + codes.shape[1:]), on_batch=tick)

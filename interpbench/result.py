@@ -13,6 +13,7 @@ import numpy as np
 from .atomic import write_text_atomic
 from .errors import DataError
 from .jsonfile import read_json_object
+from .metrics import COLLAPSE_SPREAD, is_collapsed
 from .scoring import PathScores
 
 __all__ = ["Protocol", "SeedScore", "Result", "RESULT_FORMAT"]
@@ -89,6 +90,12 @@ class Result:
         return int(sum(self.per_seed("n_undefined")))
 
     @property
+    def collapsed(self) -> bool:
+        """True when, for every seed, the decoded images are all one image (see :func:`interpbench.metrics.output_spread`)."""
+        spreads = self.per_seed("output_spread")
+        return all(s is not None and is_collapsed(s) for s in spreads)
+
+    @property
     def images(self) -> np.ndarray | None:
         """Decoded images of all seeds, (seeds, pairs, steps, 32, 32), if they were kept."""
         if any(s.images is None for s in self.seeds):
@@ -111,6 +118,7 @@ class Result:
             ("Smoothness", "smoothness", 1.0, "{:.4f}"),
             ("long-way fraction", "long_way_fraction", 1.0, "{:.3f}"),
             ("reconstruction MSE", "reconstruction_error", 1.0, "{:.2e}"),
+            ("output spread", "output_spread", 1.0, "{:.3f}"),
         ]
         for label, metric, scale, fmt in rows:
             values = [v * scale for v in self.per_seed(metric) if v is not None]
@@ -122,6 +130,9 @@ class Result:
             )
         undefined = self.per_seed("n_undefined")
         lines.append(f"{'undefined Smoothness':<26}{sum(undefined):>10}{'':>10}   " + "  ".join(f"{u}/{p.pairs}" for u in undefined))
+        if self.collapsed:
+            lines.append("collapsed: the decoded images are all one image (output spread < "
+                         f"{COLLAPSE_SPREAD} of the data's), whatever the code")
         prov = self.provenance
         if prov:
             lines += ["", f"interpbench {prov.get('package_version')} · spec {prov.get('spec_version')} · {prov.get('hardware')}"]
@@ -130,7 +141,7 @@ class Result:
     def to_dict(self, per_path: bool = True) -> dict[str, Any]:
         """A JSON-ready dict; ``per_path=False`` leaves out the per-interpolation arrays."""
         metrics: dict[str, Any] = {}
-        for metric in ("mean_distance", "smoothness", "long_way_fraction", "reconstruction_error"):
+        for metric in ("mean_distance", "smoothness", "long_way_fraction", "reconstruction_error", "output_spread"):
             values = self.per_seed(metric)
             if any(v is None for v in values):
                 continue
@@ -189,6 +200,7 @@ class Result:
                 angles = np.asarray(entry["angles"], dtype=np.float64)
                 path_smoothness = np.asarray([np.nan if v is None else v for v in entry["path_smoothness"]], dtype=np.float64)
                 recon = metrics.get("reconstruction_error", {}).get("per_seed", [None] * (i + 1))[i]
+                spread = metrics.get("output_spread", {}).get("per_seed", [None] * (i + 1))[i]
                 scores = PathScores(
                     mean_distance=float(metrics["mean_distance"]["per_seed"][i]),
                     smoothness=_float(metrics["smoothness"]["per_seed"][i]),
@@ -200,6 +212,7 @@ class Result:
                     angles=angles,
                     path_smoothness=path_smoothness,
                     reconstruction_error=None if recon is None else float(recon),
+                    output_spread=None if spread is None else float(spread),
                 )
                 seeds.append(
                     SeedScore(seed=int(entry["seed"]), scores=scores, endpoint_angles=np.asarray(entry["endpoint_angles"]))

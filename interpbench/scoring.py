@@ -11,6 +11,7 @@ from .metrics import (
     long_way_fraction,
     mean_distance,
     nearest_line,
+    output_spread,
     reconstruction_error,
     smoothness,
 )
@@ -32,13 +33,15 @@ class PathScores:
     angles: np.ndarray  # (n_paths, n_steps) nearest-line angle
     path_smoothness: np.ndarray  # (n_paths,) NaN where undefined
     reconstruction_error: float | None = None  # MSE of the t = 0 and t = 1 images, if endpoints given
+    output_spread: float | None = None  # spread of all decoded images relative to the true endpoints' (0: collapsed)
 
 
 def score_paths(paths: np.ndarray, endpoints: np.ndarray | None = None) -> PathScores:
     """Score decoded paths shaped (n_paths, n_steps, 32, 32), raw: no clipping, no rescaling.
 
     ``endpoints``, shaped (n_paths, 2, 32, 32), are the true start and end images; with them the
-    reconstruction error at t = 0 and t = 1 is reported too.
+    reconstruction error at t = 0 and t = 1 and the output spread (collapse diagnostic) are
+    reported too.
     """
     x = np.asarray(paths)
     if x.ndim != 4 or x.shape[2:] != (32, 32) or x.shape[0] < 1 or x.shape[1] < 2:
@@ -48,12 +51,13 @@ def score_paths(paths: np.ndarray, endpoints: np.ndarray | None = None) -> PathS
     distances, angles = nearest_line(x)
     per_path = smoothness(angles)
     aggregate, n_undefined = aggregate_smoothness(per_path)
-    recon = None
+    recon = spread = None
     if endpoints is not None:
         ends = np.asarray(endpoints)
         if ends.shape != (x.shape[0], 2, 32, 32):
             raise ValueError(f"endpoints must have shape {(x.shape[0], 2, 32, 32)}, got {ends.shape}")
         recon = reconstruction_error(x[:, [0, -1]], ends)
+        spread = output_spread(x, ends)
     return PathScores(
         mean_distance=mean_distance(distances),
         smoothness=aggregate,
@@ -65,4 +69,5 @@ def score_paths(paths: np.ndarray, endpoints: np.ndarray | None = None) -> PathS
         angles=angles,
         path_smoothness=per_path,
         reconstruction_error=recon,
+        output_spread=spread,
     )

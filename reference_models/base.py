@@ -8,6 +8,7 @@ split into one loss per optimiser. The training engine needs nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -72,3 +73,11 @@ class ReferenceModel(nn.Module):
 
     def on_step_end(self) -> None:
         """Hook after the optimisers stepped (VQ-VAE's EMA codebook uses it)."""
+
+    def code_diagnostics(self, codes: torch.Tensor) -> dict[str, Any]:
+        """Model-specific collapse diagnostics of a batch of codes (VQ-VAE: codebook entries in use)."""
+        return {}
+
+    def scoring_info(self) -> dict[str, Any]:
+        """How ``encode`` turns images into codes when scored, for the result's record (VAE: sample or mean)."""
+        return {}

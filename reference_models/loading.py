@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any
 
@@ -13,6 +14,7 @@ from .base import ReferenceModel
 from .bundled import bundled_checkpoint
 from .registry import build, canonical_name, model_entry
 from .training.checkpoint import file_sha256, read_checkpoint
+from .training.presets import IMAGES_PER_KIMG
 from .training.trail import paper_figure
 
 __all__ = ["load_trained", "restore_weights"]
@@ -28,12 +30,15 @@ def restore_weights(model: ReferenceModel, record: dict[str, Any], source: str) 
 
 
 def load_trained(
-    name: str, checkpoint: str | os.PathLike[str] | None = None, device: str | None = None
+    name: str, checkpoint: str | os.PathLike[str] | None = None, device: str | None = None,
+    config: dict[str, Any] | None = None,
 ) -> tuple[torch.nn.Module, dict[str, Any]]:
     """Model ``name`` with the weights of ``checkpoint``, in eval mode, and its provenance ``model_info``.
 
     Without ``checkpoint`` the package's bundled checkpoint of ``name`` is used (its sha256 is
-    checked against the registry). ``model_info`` = {"name", "checkpoint_sha256", "bundled",
+    checked against the registry). ``config`` overrides fields of the trained config that do
+    not change the weights (e.g. ``{"encode_sample": False}``: a VAE scored on posterior means);
+    ``model_info["config"]`` records the config scored, ``model_info["scoring_overrides"]`` the overrides. ``model_info`` = {"name", "checkpoint_sha256", "bundled",
     "preset", "kimg", "train_seed", "config", "training", "trail"}; pass it to
     :func:`interpbench.score` so the result records which weights were scored and how they were
     trained ("trail": the paper-style median of the run's last 20 evaluations, if it kept a trail).
@@ -43,7 +48,7 @@ def load_trained(
     source = os.fspath(bundled_checkpoint(key, model_entry(key).bundled) if bundled else checkpoint)
     record = read_checkpoint(source, expected_model=key)
     try:
-        model = build(key, seed=int(record["seed"]), **dict(record["config"]))
+        model = build(key, seed=int(record["seed"]), **{**dict(record["config"]), **(config or {})})
     except Exception as exc:  # noqa: BLE001 - a config the registry rejects is a bad checkpoint
         raise CheckpointError(f"checkpoint {source!r} has a config the {key} model does not accept: {exc}") from None
     restore_weights(model, record, source)
@@ -58,11 +63,12 @@ def load_trained(
         "preset": record.get("preset"),
         "kimg": float(record["kimg_done"]),
         "train_seed": int(record["seed"]),
-        "config": dict(record["config"]),
+        "config": dataclasses.asdict(model.config),
+        **({"scoring_overrides": dict(config)} if config else {}),
         "training": {
             "hardware": record.get("hardware"),
             "wall_clock_s": None if seconds is None else float(seconds),
-            "samples_per_s": None if not seconds else float(record["kimg_done"]) * 1000 / float(seconds),
+            "samples_per_s": None if not seconds else float(record["kimg_done"]) * IMAGES_PER_KIMG / float(seconds),
         },
         "trail": paper_figure(record["trail"]) if record.get("trail") else None,
     }

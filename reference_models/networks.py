@@ -19,20 +19,28 @@ LEAK = 0.2
 
 
 def spec_init_(module: nn.Module, generator: torch.Generator | None = None) -> nn.Module:
-    """Initialise every conv/linear layer of ``module`` as the paper did, in place.
+    """Initialise every conv and dense layer of ``module`` as the paper's code did, in place.
 
-    Weights ~ N(0, σ²) with σ = 1/√((1 + 0.2²)·fan_in) (He init for LeakyReLU 0.2), biases 0.
-    PyTorch's default (Kaiming-uniform with a = √5) is ~3× smaller and makes the lines
-    autoencoder collapse to the mean image, so this matters for every reference model.
+    Convolutions: weights ~ N(0, σ²) with σ = 1/√((1 + 0.2²)·fan_in) (He init for LeakyReLU
+    0.2); PyTorch's default (Kaiming-uniform with a = √5) is ~3× smaller and makes the lines
+    autoencoder collapse to the mean image. Dense layers (VAE heads, AAE discriminator, VQ-VAE
+    bottleneck): TensorFlow's default, Glorot-uniform U(±√(6/(fan_in + fan_out))). Biases 0.
     """
     for layer in module.modules():
-        if isinstance(layer, (nn.Conv2d, nn.Linear)):
+        if isinstance(layer, nn.Conv2d):
             fan_in = layer.weight[0].numel()
             std = 1.0 / math.sqrt((1.0 + LEAK**2) * fan_in)
             with torch.no_grad():
                 layer.weight.normal_(0.0, std, generator=generator)
-                if layer.bias is not None:
-                    layer.bias.zero_()
+        elif isinstance(layer, nn.Linear):
+            bound = math.sqrt(6.0 / (layer.in_features + layer.out_features))
+            with torch.no_grad():
+                layer.weight.uniform_(-bound, bound, generator=generator)
+        else:
+            continue
+        if layer.bias is not None:
+            with torch.no_grad():
+                layer.bias.zero_()
     return module
 
 

@@ -44,6 +44,18 @@ def test_parameter_counts_match_spec() -> None:
     assert _count(rm.build("aae").discriminator) == 64 * 100 + 100 + 100 * 100 + 100 + 100 + 1
 
 
+def test_vqvae_parameter_counts_match_the_papers_code() -> None:
+    """SPEC §5 (corrected): three scales, dense 256 → 2,560 → codebook → 512 → 256; the codebook is a buffer."""
+    model = rm.build("vqvae")
+    assert _count(model.encoder) == 166_288
+    assert _count(model.decoder) == 83_329
+    assert _count(model.project) + _count(model.expand) + _count(model.to_code) == 2_100_480
+    assert _count(model) == 2_350_097
+    assert sum(p.numel() for g in model.param_groups().values() for p in g) == 2_350_097  # one Adam trains them all
+    names = dict(model.named_buffers())
+    assert names["codebook"].shape == (2**14, 256) and "codebook" not in dict(model.named_parameters())
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_every_model_plugs_into_the_adapter_api(name: str) -> None:
     model = rm.build(name, **TINY.get(name, {}))
@@ -57,9 +69,9 @@ def test_every_model_plugs_into_the_adapter_api(name: str) -> None:
 
 
 def test_spec_initialisation() -> None:
-    """N(0, σ²), σ = 1/√((1 + 0.2²)·fan_in), zero biases: PyTorch's default is ~0.58× that σ."""
+    """Convs: N(0, σ²), σ = 1/√((1 + 0.2²)·fan_in), zero biases: PyTorch's default is ~0.58× that σ."""
     model = rm.build("acai", seed=3)
-    layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    layers = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     assert layers
     for layer in layers:
         fan_in = layer.weight[0].numel()
@@ -72,6 +84,22 @@ def test_spec_initialisation() -> None:
             # Gaussian, not uniform: the kurtosis of a normal is 3, of a uniform 1.8.
             kurt = ((w - w.mean()) ** 4).mean() / w.var() ** 2
             assert 2.6 < kurt.item() < 3.4
+
+
+@pytest.mark.parametrize("name", ["vae", "aae", "vqvae"])
+def test_dense_layers_are_glorot_uniform(name: str) -> None:
+    """TensorFlow's default for dense layers, as the paper's code used: U(±√(6/(fan_in + fan_out))), zero biases."""
+    dense = [m for m in rm.build(name, seed=4).modules() if isinstance(m, nn.Linear)]
+    assert dense
+    for layer in dense:
+        bound = math.sqrt(6 / (layer.in_features + layer.out_features))
+        w = layer.weight.detach().double()
+        assert torch.all(layer.bias == 0)
+        assert w.abs().max() <= bound
+        if w.numel() >= 2000:
+            assert abs(w.std().item() / (bound / math.sqrt(3)) - 1) < 0.08
+            kurt = ((w - w.mean()) ** 4).mean() / w.var() ** 2
+            assert 1.7 < kurt.item() < 1.9  # uniform, not Gaussian (3)
 
 
 def test_build_is_seeded_and_overridable() -> None:
@@ -91,29 +119,93 @@ def test_build_is_seeded_and_overridable() -> None:
 def test_vqvae_latent_and_quantised_decode() -> None:
     model = rm.build("vqvae", codebook_size=64).eval()
     x = torch.from_numpy(interpbench.render([0.3, 2.0]).astype(np.float32))[:, None]
-    z = model.encode(x)
-    assert z.shape == (2, 16, 4, 4)  # SPEC: 4×4×16 at paper scale
-    assert rm.make_config("vqvae").codebook_size == 2**14
-    q, idx = model.quantise(z)
-    assert torch.equal(model.decode(z), model.decode(q))  # decode quantises, so codes already on the codebook are fixed points
-    assert not torch.equal(z, q)
+    with torch.no_grad():
+        h = model.encode(x)
+        assert h.shape == (2, 16, 4, 4)  # SPEC: the benchmark interpolates h, 4×4×16
+        assert rm.make_config("vqvae").codebook_size == 2**14
+        decoder_in, v, q, idx = model.bottleneck(h)
+        assert v.shape == (20, 256) and idx.shape == (20,)  # ten 256-d vectors per image
+        assert torch.equal(q, model.codebook[idx])
+        expected = model.to_code(torch.relu(model.expand(torch.relu(q.view(2, -1))))).view_as(h)
+        assert torch.allclose(decoder_in, expected)  # forward value: the quantised vectors
+        assert torch.equal(model.decode(h), model.decoder(decoder_in))
 
 
-def test_vae_encode_is_a_repeatable_posterior_sample() -> None:
+def test_vqvae_codebook_initialisation() -> None:
+    model = rm.build("vqvae", seed=2)
+    bound = math.sqrt(3 / 2**14)
+    assert model.codebook.abs().max() <= bound and model.codebook.std() > 0.5 * bound / math.sqrt(3)
+    assert torch.equal(model.ema_sum, model.codebook)
+    assert torch.count_nonzero(model.ema_count) == 0
+
+
+def test_vqvae_ema_update_and_commitment_follow_the_papers_formulas() -> None:
+    """One step against the paper's bottleneck written out in NumPy float64."""
+    torch.manual_seed(0)
+    model = rm.build("vqvae", seed=1, codebook_size=32, depth=4, batch_size=8)
+    book0, count0, sum0 = (b.detach().double().numpy().copy() for b in (model.codebook, model.ema_count, model.ema_sum))
+    x = torch.from_numpy(interpbench.render(np.linspace(0, 6, 8)).astype(np.float32))[:, None]
+    losses = model.losses(x, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        v = model.project_vectors(model.encode(x)).double().numpy()
+    dist = ((v[:, None, :] - book0[None]) ** 2).sum(-1)
+    idx = dist.argmin(1)
+    commit = ((v - book0[idx]) ** 2).mean()
+    assert losses["commit"].item() == pytest.approx(commit, rel=1e-5)
+    assert losses["ae"].item() == pytest.approx(losses["mse"].item() + 10 * commit, rel=1e-5)
+    model.on_step_end()
+    k, decay, eps = 32, 0.999, 1e-5
+    hot = np.eye(k)[idx]
+    count = decay * count0 + (1 - decay) * hot.sum(0)
+    sums = decay * sum0 + (1 - decay) * hot.T @ v
+    n = count.sum()
+    smoothed = (count + eps) / (n + k * eps) * n
+    np.testing.assert_allclose(model.ema_count.double().numpy(), count, rtol=1e-5)
+    np.testing.assert_allclose(model.codebook.double().numpy(), sums / smoothed[:, None], rtol=2e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("regime", ["init", "early", "late"])
+def test_vqvae_pruned_search_finds_the_exhaustive_nearest_codes(regime: str) -> None:
+    """Scoring's pruned search picks the same codes as comparing every code, whatever the codebook looks like."""
+    from reference_models.models.vqvae import nearest_exhaustive
+
+    gen = torch.Generator().manual_seed(0)
+    model = rm.build("vqvae", codebook_size=4096).eval()
+    live = torch.randperm(4096, generator=gen)[:24]
+    with torch.no_grad():
+        if regime != "init":  # unused entries blow up early in training and shrink to ~0 late (SPEC §5's EMA)
+            model.codebook.mul_(1000.0 if regime == "early" else 1e-6)
+            model.codebook[live] = torch.randn(24, 256, generator=gen) * 0.5
+            model.ema_count[live] = 1.0
+    centres = model.codebook[live][torch.randint(0, 24, (3000,), generator=gen)]
+    vectors = centres + 0.05 * torch.randn(3000, 256, generator=gen)
+    vectors[:50] = torch.randn(50, 256, generator=gen)  # some far from every live code
+    assert torch.equal(model.nearest_codes(vectors), nearest_exhaustive(vectors, model.codebook))
+
+
+def test_vae_encode_is_a_posterior_sample_seeded_by_the_protocol_seed() -> None:
     model = rm.build("vae").eval()
     x = torch.from_numpy(interpbench.render(np.linspace(0, 6, 4)).astype(np.float32))[:, None]
     with torch.no_grad():
+        model.on_protocol_seed(3)
         first, second = model.encode(x), model.encode(x)
-        model.eval()  # the benchmark calls eval() first: the sampler restarts
+        model.on_protocol_seed(3)
         again = model.encode(x)
+        model.on_protocol_seed(4)
+        other_seed = model.encode(x)
         mu = model.posterior(x)[0].view_as(first)
     assert not torch.equal(first, second)  # independent samples within one scoring
-    assert torch.equal(first, again)
+    assert torch.equal(first, again) and not torch.equal(first, other_seed)
     assert not torch.allclose(first, mu)
     mean_model = rm.build("vae", encode_sample=False).eval()
     with torch.no_grad():
         assert torch.equal(mean_model.encode(x), mean_model.posterior(x)[0].view_as(first))
     assert model.decode(first).abs().max() <= 1  # images = 2·sigmoid(logits) − 1
+    # The benchmark reseeds per protocol seed: each seed's score repeats, seeds differ, and results say which codes were used.
+    a, b = (interpbench.score(model, seeds=[0, 1], pairs=4, keep_images=False) for _ in range(2))
+    assert a.per_seed("mean_distance") == b.per_seed("mean_distance")
+    assert a.model["codes"].startswith("posterior sample")
+    assert interpbench.score(mean_model, seeds=[0], pairs=4).model["codes"] == "posterior mean"
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -100,6 +100,29 @@ class Harness:
         module.eval()
 
     # ------------------------------------------------------------------ public
+    def start_seed(self, seed: int) -> None:
+        """Tell the adapter a protocol seed begins: its optional ``on_protocol_seed(seed)`` is called.
+
+        A stochastic encoder (a VAE that interpolates posterior samples) reseeds there, so its
+        score is repeatable and each protocol seed draws afresh.
+        """
+        hook = getattr(self.adapter, "on_protocol_seed", None)
+        if callable(hook):
+            try:
+                hook(int(seed))
+            except Exception as exc:  # noqa: BLE001 - user code, reported by name
+                raise AdapterError(f"{self.name}.on_protocol_seed() raised {type(exc).__name__}: {exc}") from exc
+
+    def describe(self) -> dict[str, Any]:
+        """What the adapter's optional ``scoring_info()`` says about how it encodes (stored in the result)."""
+        info = getattr(self.adapter, "scoring_info", None)
+        if not callable(info):
+            return {}
+        try:
+            return dict(info())
+        except Exception as exc:  # noqa: BLE001 - user code, reported by name
+            raise AdapterError(f"{self.name}.scoring_info() raised {type(exc).__name__}: {exc}") from exc
+
     def encode(self, images: np.ndarray, on_batch: Callable[[], None] | None = None) -> np.ndarray:
         """Codes of benchmark images (n, 32, 32) in [-1, 1], as one float64 array (n, ...)."""
         images = np.asarray(images, dtype=np.float64)

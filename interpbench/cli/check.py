@@ -33,7 +33,7 @@ EXIT_REGRESSION = 1
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects.")
 @click.option("--value-range", type=click.Choice(sorted(VALUE_RANGES)), help="Pixel range the adapter uses.")
 def check(  # type: ignore[no-untyped-def]
-    adapter_spec, model_name, checkpoint, result_path, baseline_path, rtol, atol, two_sided, write_baseline,
+    adapter_spec, model_name, checkpoint, overrides, result_path, baseline_path, rtol, atol, two_sided, write_baseline,
     seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range,
 ):
     """Compare a model's score with BASELINE; exit 1 with a before/after table if a metric got worse.
@@ -49,7 +49,7 @@ def check(  # type: ignore[no-untyped-def]
 
     if bool(adapter_spec or model_name) == bool(result_path):
         raise click.UsageError("give exactly one of --adapter SPEC, --model NAME or --result FILE")
-    target, model_info = (None, None) if result_path else resolve_model(adapter_spec, model_name, checkpoint, device)
+    target, model_info = (None, None) if result_path else resolve_model(adapter_spec, model_name, checkpoint, device, overrides=overrides)
     harness = dict(batch_size=batch_size, device=device, layout=layout, value_range=value_range)
     rtols, atols = parse_tolerances(rtol, "--rtol"), parse_tolerances(atol, "--atol")
 

@@ -27,13 +27,13 @@ from .options import model_options, resolve_model
 @click.option("--threads", type=click.IntRange(min=1), help="Cap the probes' BLAS/OpenMP threads [default: library default].")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the result record (JSON) here.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def probe(adapter_spec, model_name, checkpoint, dataset, data_dir, download, probe_kind, seed, train_size, restarts, with_pixels, batch_size, device, layout, value_range, threads, output, as_json):  # type: ignore[no-untyped-def]
+def probe(adapter_spec, model_name, checkpoint, overrides, dataset, data_dir, download, probe_kind, seed, train_size, restarts, with_pixels, batch_size, device, layout, value_range, threads, output, as_json):  # type: ignore[no-untyped-def]
     """Probe a model's codes on a labelled data set: linear classifier and k-means accuracy (%)."""
     from ..probes import probe as run_probe
 
     if download and not data_dir:
         raise click.UsageError("--download needs --data-dir to say where to put the files")
-    model, info = resolve_model(adapter_spec, model_name, checkpoint, device)
+    model, info = resolve_model(adapter_spec, model_name, checkpoint, device, overrides=overrides)
     name = info.get("name", model_name)
     result = run_probe(
         model,

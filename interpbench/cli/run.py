@@ -27,7 +27,7 @@ DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--figure", "figures", multiple=True, type=click.Path(dir_okay=False), help="Write a PNG figure (of the first seed) here; repeatable. Kind from --figure-kind, else from the name: *traj* = angle trajectories, anything else = interpolation grid.")
 @click.option("--figure-kind", type=click.Choice(["grid", "trajectory"]), help="Kind of every --figure: grid (rows = interpolations, under each the nearest true lines) or trajectory (decoded angle per step vs the ideal path).")
-def run(adapter_spec, model_name, checkpoint, seed_list, seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, output, as_json, figures, figure_kind):  # type: ignore[no-untyped-def]
+def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, output, as_json, figures, figure_kind):  # type: ignore[no-untyped-def]
     """Score an encode/decode pair on the line benchmark (Mean Distance, Smoothness).
 
     With no --adapter or --model it scores the bundled ACAI checkpoint.
@@ -36,7 +36,7 @@ def run(adapter_spec, model_name, checkpoint, seed_list, seed_range, pairs, step
 
     if seed_list and seed_range:
         raise click.UsageError("give --seed or --seeds, not both")
-    target, model_info = resolve_model(adapter_spec, model_name, checkpoint, device, default_model=DEFAULT_MODEL)
+    target, model_info = resolve_model(adapter_spec, model_name, checkpoint, device, overrides=overrides, default_model=DEFAULT_MODEL)
     seeds = list(seed_list) or seed_range or [0]
     result = score(
         target,

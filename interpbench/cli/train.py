@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-
-def _parse_overrides(items: tuple[str, ...]) -> dict[str, object]:
-    """``--set key=value`` pairs; values are parsed as JSON when they can be (numbers, true/false)."""
-    out: dict[str, object] = {}
-    for item in items:
-        key, eq, value = item.partition("=")
-        if not eq or not key:
-            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
-        try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value
-    return out
+from .options import parse_overrides
 
 
 @click.command()
 @click.argument("model")
 @click.option("--preset", default="quick", show_default=True, help="Budget and evaluation cadence: quick, cpu or paper.")
-@click.option("--kimg", type=click.FloatRange(min=0, min_open=True), help="Training budget in thousands of images [default: the preset's].")
+@click.option("--kimg", type=click.FloatRange(min=0, min_open=True), help="Training budget in kimg (1 kimg = 1,024 images, as in the paper's code) [default: the preset's].")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Training seed (weights, data stream, noise).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Run directory [default: runs/MODEL-PRESET-sSEED].")
 @click.option("--device", help="Torch device [default: cuda if available, else cpu].")
@@ -43,7 +29,7 @@ def train(model, preset, kimg, seed, out_dir, device, resume, eval_every, eval_p
     get_preset(preset)
     out_dir = out_dir or f"runs/{key}-{preset}-s{seed}"
     run = run_training(key, out_dir, preset=preset, kimg=kimg, seed=seed, device=device, resume=resume,
-                       eval_every_kimg=eval_every, eval_pairs=eval_pairs, config=_parse_overrides(overrides) or None,
+                       eval_every_kimg=eval_every, eval_pairs=eval_pairs, config=parse_overrides(overrides) or None,
                        progress=None, bf16=bf16, channels_last=channels_last)
     final, median = run.final, run.paper_figure
     click.echo(f"{key}: {run.kimg:g} kimg (preset {preset}, seed {seed}), {run.samples_per_second:.0f} img/s, "

@@ -23,6 +23,7 @@ import numpy as np
 from ..adapters.builtin import BUILTIN_ADAPTERS
 from ..atomic import atomic_path, write_text_atomic
 from ..errors import DataError
+from ..metrics import is_collapsed
 from ..jsonfile import read_json
 from ..spec import SPEC_VERSION
 from .schema import ENTRY_SCHEMA, validate
@@ -74,6 +75,17 @@ class Entry:
 
     def summary(self, metric: str) -> dict[str, Any]:
         return dict(self.data["summary"][metric])
+
+    @property
+    def output_spreads(self) -> list[float]:
+        """Each run's mean output spread (collapse diagnostic), where the run recorded one."""
+        return [r["metrics"]["output_spread"]["mean"] for r in self.data["runs"] if "output_spread" in r["metrics"]]
+
+    @property
+    def collapsed(self) -> bool:
+        """True when every run's decoded images are all one image (see interpbench.metrics.output_spread)."""
+        spreads = self.output_spreads
+        return bool(spreads) and all(is_collapsed(s) for s in spreads)
 
 
 def _close(a: float, b: float) -> bool:
@@ -153,7 +165,7 @@ def probe_accuracies(record: Any, label: str = "probe record") -> dict[str, floa
 
 def _run_from_result(record: dict[str, Any]) -> dict[str, Any]:
     model = record["model"]
-    keep = ("mean_distance", "smoothness", "long_way_fraction", "reconstruction_error", "n_undefined")
+    keep = ("mean_distance", "smoothness", "long_way_fraction", "reconstruction_error", "output_spread", "n_undefined")
     per_path = []
     for s in record["seeds"]:
         distance = np.asarray(s["distances"], dtype=np.float64).mean(axis=1)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import write_text_atomic
+from ..metrics import COLLAPSE_SPREAD
 from ..spec import SPEC_VERSION
 from .entries import FIGURES_DIR, Entry, load_entries
 from .paper import PAPER_CITATION, PAPER_TABLE1, PaperRow, paper_key
@@ -139,6 +140,7 @@ def build_tables(entries: list[Entry]) -> list[Table]:
         ) or "—"
         proto = e.data["protocol"]
         name = _label(e) + (f" — scale end: {_SCALE_END[e.name]}" if e.kind == "builtin" and e.name in _SCALE_END else "")
+        name += " — collapsed" if e.collapsed else ""
         lines.rows.append([
             str(i), name,
             _md_pm(md['mean'], md['std']), _sm_pm(sm), _spread(e),
@@ -158,6 +160,7 @@ def build_tables(entries: list[Entry]) -> list[Table]:
         "“not resolved from” names those entries.",
         "Training time: wall clock of `interpbench train` summed over every invocation of the run (resumes), "
         "its evaluation trail included; speed is training samples over that time.",
+        *_collapse_notes(ranked),
     ]
 
     probe_keys = sorted({k for e in entries for k in e.data.get("probes", {})})
@@ -251,6 +254,15 @@ def _paper_row(model: str, row: PaperRow | None, e: Entry) -> list[str]:
     return [model, *published, _label(e), _md_pm(md['mean'], md['std']), _sm_pm(sm), _spread(e),
             "—" if fig_md is None else _md_e3(fig_md),
             _sm(fig_sm) if fig_sm is not None else "undefined" if fig_md is not None else "—", verdict]
+
+
+def _collapse_notes(entries: list[Entry]) -> list[str]:
+    """One note per collapsed entry: why its Smoothness is undefined."""
+    return [
+        f"{_label(e)} is collapsed: its decoded images are all one image whatever the code (output spread "
+        f"{max(e.output_spreads):.3f} of the data's, below {COLLAPSE_SPREAD}), so Smoothness is undefined on every path."
+        for e in entries if e.collapsed
+    ]
 
 
 def _ordering_notes(trained: list[Entry]) -> list[str]:

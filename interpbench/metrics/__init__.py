@@ -1,6 +1,6 @@
 """The benchmark's metrics, one per module, as pure functions over arrays."""
 
-from .diagnostics import long_way_fraction, reconstruction_error
+from .diagnostics import COLLAPSE_SPREAD, is_collapsed, long_way_fraction, output_spread, reconstruction_error
 from .mean_distance import mean_distance
 from .nearest_line import nearest_line
 from .smoothness import aggregate_smoothness, smoothness, unwrapped_total
@@ -13,4 +13,7 @@ __all__ = [
     "unwrapped_total",
     "long_way_fraction",
     "reconstruction_error",
+    "output_spread",
+    "is_collapsed",
+    "COLLAPSE_SPREAD",
 ]

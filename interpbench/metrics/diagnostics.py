@@ -6,7 +6,11 @@ import numpy as np
 
 from .smoothness import unwrapped_total
 
-__all__ = ["long_way_fraction", "reconstruction_error"]
+__all__ = ["COLLAPSE_SPREAD", "is_collapsed", "long_way_fraction", "output_spread", "reconstruction_error"]
+
+# Below this output spread the decoded images are, for practical purposes, one image: a collapsed
+# model (a mean-image autoencoder measures ~0.01, every trained non-collapsed one > 0.5).
+COLLAPSE_SPREAD = 0.05
 
 
 def long_way_fraction(angles: np.ndarray) -> float:
@@ -21,3 +25,24 @@ def reconstruction_error(decoded: np.ndarray, originals: np.ndarray) -> float:
     if decoded.shape != originals.shape:
         raise ValueError(f"decoded shape {decoded.shape} does not match originals {originals.shape}")
     return float(np.mean((decoded - originals) ** 2))
+
+
+def output_spread(decoded: np.ndarray, originals: np.ndarray) -> float:
+    """How much the decoded images vary, relative to the true images: 0 when every output is one image.
+
+    The mean over pixels of the standard deviation across ``decoded`` images, divided by the
+    same for ``originals`` (any leading shape; the last two axes are the image). A model that
+    reconstructs the data measures about 1; a collapsed one, whose outputs are all the same
+    image whatever the code, measures about 0.
+    """
+    decoded = np.asarray(decoded, dtype=np.float64).reshape(-1, *np.shape(decoded)[-2:])
+    originals = np.asarray(originals, dtype=np.float64).reshape(-1, *np.shape(originals)[-2:])
+    reference = float(originals.std(axis=0).mean())
+    if reference == 0.0:
+        raise ValueError("the original images are all the same; their spread cannot be a reference")
+    return float(decoded.std(axis=0).mean()) / reference
+
+
+def is_collapsed(spread: float) -> bool:
+    """True when an :func:`output_spread` says the decoded images are all one image."""
+    return spread < COLLAPSE_SPREAD

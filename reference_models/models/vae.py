@@ -1,10 +1,12 @@
 """VAE: dense μ / log σ² heads on the flattened code, Bernoulli decoder over (x + 1)/2 (SPEC §5).
 
-``encode`` returns a posterior *sample*, as the paper's code interpolated between samples. The
-sampling generator is re-seeded (``sample_seed``) whenever the model is put in eval mode,
-which :func:`interpbench.score` does first, so scoring the same weights twice gives
-bit-identical numbers while the samples of different images stay independent. Set
-``encode_sample=False`` to encode the posterior mean instead.
+``encode`` returns a posterior *sample*, as the paper's code interpolated between samples drawn
+afresh at every evaluation. Here they come from a generator seeded by the protocol seed
+(:func:`interpbench.score` calls :meth:`VAE.on_protocol_seed` before each seed's endpoints), so
+scoring the same weights twice gives bit-identical numbers, each protocol seed (and each trail
+evaluation) draws new samples, and the samples of different images stay independent. Set
+``encode_sample=False`` (``--set encode_sample=false``) to encode the posterior mean instead;
+:meth:`VAE.scoring_info` records which one a result used.
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ from ..base import ModelConfig, ReferenceModel
 @dataclass
 class VAEConfig(ModelConfig):
     beta: float = 1.0
-    encode_sample: bool = True
-    sample_seed: int = 0
+    encode_sample: bool = True  # scoring interpolates posterior samples (the paper) or, if False, means
 
 
 class VAE(ReferenceModel):
@@ -39,12 +40,23 @@ class VAE(ReferenceModel):
         self.to_mu = nn.Linear(width, width)
         self.to_logvar = nn.Linear(width, width)
         self._sampler: torch.Generator | None = None
+        self._sampler_seed = 0
+
+    def on_protocol_seed(self, seed: int) -> None:
+        """Draw the next encodes' posterior samples from a generator seeded by protocol ``seed``."""
+        self._sampler_seed = int(seed)
+        self._sampler = None  # seeded lazily on the device of the next encode
 
     def train(self, mode: bool = True) -> VAE:
         super().train(mode)
         if not mode:
-            self._sampler = None  # re-seeded lazily on the right device by the next encode
+            self._sampler = None
         return self
+
+    def scoring_info(self) -> dict[str, str]:
+        if self.config.encode_sample:
+            return {"codes": "posterior sample, from a generator seeded by the protocol seed"}
+        return {"codes": "posterior mean"}
 
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.encoder(x).flatten(1)
@@ -55,7 +67,7 @@ class VAE(ReferenceModel):
         if not self.config.encode_sample:
             return mu.view(-1, *self._code_shape)
         if self._sampler is None or self._sampler.device != mu.device:
-            self._sampler = torch.Generator(device=mu.device).manual_seed(self.config.sample_seed)
+            self._sampler = torch.Generator(device=mu.device).manual_seed(self._sampler_seed)
         eps = torch.randn(mu.shape, generator=self._sampler, device=mu.device, dtype=mu.dtype)
         return (mu + torch.exp(0.5 * logvar) * eps).view(-1, *self._code_shape)
 

@@ -1,16 +1,24 @@
-"""VQ-VAE: the code is quantised against an EMA-updated codebook with a straight-through gradient.
+"""VQ-VAE as the paper's code built it (``vqvae.py`` + ``lib/discretization.py``; SPEC §5).
 
-At paper scale the latent is 4×4×16 (three scales) with a 2¹⁴-entry codebook, decay 0.999 and
-commitment weight 10 (SPEC §5). ``encode`` returns the encoder output *before* quantisation,
-so the benchmark interpolates there; ``decode`` quantises first.
+The encoder has three scales, so its output h is 4×4×16. Decoding h: flatten (256) → dense to
+``vectors · 256`` → ``vectors`` vectors of 256 dimensions, each replaced by its nearest entry of
+one 2¹⁴ × 256 codebook → straight-through → ReLU → dense 512 → ReLU → dense 256 → reshape to
+h's shape → the decoder. The codebook moves only by an exponential moving average of the
+vectors assigned to each entry; the encoder is pulled towards its codes by the commitment term.
+
+``encode`` returns h, so the benchmark interpolates *before* the projection and quantisation,
+as the paper did; ``decode`` projects and quantises.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from ..base import ModelConfig, ReferenceModel
 
@@ -19,9 +27,83 @@ from ..base import ModelConfig, ReferenceModel
 class VQVAEConfig(ModelConfig):
     scales: int = 3
     codebook_size: int = 2**14
+    vectors: int = 10  # discrete latents per image, each of latent·(32 >> scales)² dimensions
+    hidden: int = 512  # width of the dense layer after quantisation (the paper's filter_size)
     decay: float = 0.999
     commitment: float = 10.0
-    epsilon: float = 1e-5  # Laplace smoothing of the EMA cluster sizes, so no code divides by 0
+    epsilon: float = 1e-5  # Laplace smoothing of the EMA counts, so no code divides by 0
+
+
+# Vectors per chunk of the nearest-code search: bounds the distance matrix to 1024 × 2¹⁴ (64 MB).
+_SEARCH_CHUNK = 1024
+# Codes whose distances seed the pruned search's bound: the most used ones are usually nearest.
+_PROBES = 64
+
+
+def nearest_exhaustive(vectors: torch.Tensor, book: torch.Tensor) -> torch.Tensor:
+    """argmin_k ‖v − c_k‖² for each row v of ``vectors``, comparing every code (first index on ties)."""
+    book_sq = book.square().sum(1)
+    out = torch.empty(vectors.shape[0], dtype=torch.long, device=vectors.device)
+    for lo in range(0, vectors.shape[0], _SEARCH_CHUNK):
+        chunk = vectors[lo : lo + _SEARCH_CHUNK]
+        # ‖v‖² is the same for every code of a row, so it cannot change the argmin.
+        out[lo : lo + _SEARCH_CHUNK] = torch.addmm(book_sq, chunk, book.T, alpha=-2.0).argmin(1)
+    return out
+
+
+@dataclass
+class CodebookIndex:
+    """The codebook sorted by norm, for :func:`nearest_pruned`; rebuilt whenever the codebook changes."""
+
+    key: tuple[int, ...]
+    book: torch.Tensor  # the codebook itself, original order
+    norms: torch.Tensor  # ascending
+    order: torch.Tensor  # original index of each sorted row
+    sorted_book: torch.Tensor
+    sorted_sq: torch.Tensor
+    probes: torch.Tensor  # indices of the most used codes
+
+    @classmethod
+    def build(cls, book: torch.Tensor, counts: torch.Tensor, key: tuple[int, ...]) -> CodebookIndex:
+        norms, order = torch.sort(book.norm(dim=1), stable=True)
+        sorted_book = book[order].contiguous()
+        probes = torch.topk(counts, min(_PROBES, counts.numel())).indices
+        return cls(key, book, norms, order, sorted_book, sorted_book.square().sum(1), probes)
+
+
+def nearest_pruned(vectors: torch.Tensor, index: CodebookIndex) -> torch.Tensor:
+    """The nearest codes of :func:`nearest_exhaustive`, skipping codes that cannot be nearest.
+
+    By the triangle inequality ‖v − c‖ ≥ |‖v‖ − ‖c‖|, so once the distance r to some code is
+    known (the most used codes give a tight one), only codes with ‖c‖ within ‖v‖ ± r can win:
+    one contiguous run of the norm-sorted codebook. Vectors are taken in order of norm so a
+    chunk's runs overlap. A trained codebook's unused entries sit far from the data (large
+    norms early in training, near 0 late), so the run is short; where it is not, the chunk is
+    searched exhaustively. Either way the answer is the exhaustive one (up to fp32 rounding
+    of distances that differ in the last bits).
+    """
+    out = torch.empty(vectors.shape[0], dtype=torch.long, device=vectors.device)
+    vec_norms = vectors.norm(dim=1)
+    by_norm = torch.argsort(vec_norms)
+    probe_book = index.book[index.probes]
+    n_codes = index.norms.numel()
+    for lo in range(0, vectors.shape[0], _SEARCH_CHUNK):
+        rows = by_norm[lo : lo + _SEARCH_CHUNK]
+        chunk, chunk_norms = vectors[rows], vec_norms[rows]
+        bound = torch.cdist(chunk, probe_book).min(1).values
+        # Slack for fp32 rounding of the norms and distances: a wider run only costs time.
+        slack = 1e-4 * (chunk_norms + bound) + 1e-6
+        first = int(torch.searchsorted(index.norms, (chunk_norms - bound - slack).min()))
+        last = int(torch.searchsorted(index.norms, (chunk_norms + bound + slack).max(), right=True))
+        if last - first > n_codes // 4:
+            out[rows] = nearest_exhaustive(chunk, index.book)
+            continue
+        dist = torch.addmm(index.sorted_sq[first:last], chunk, index.sorted_book[first:last].T, alpha=-2.0)
+        best = dist.min(1, keepdim=True).values
+        # Ties go to the lowest original index, as in the exhaustive search.
+        candidates = torch.where(dist == best, index.order[first:last], n_codes)
+        out[rows] = candidates.min(1).values
+    return out
 
 
 class VQVAE(ReferenceModel):
@@ -31,59 +113,93 @@ class VQVAE(ReferenceModel):
 
     def __init__(self, config: VQVAEConfig) -> None:
         super().__init__(config)
-        k, d = config.codebook_size, config.latent
-        self.register_buffer("codebook", torch.zeros(k, d))
+        size = 32 >> config.scales
+        self._code_shape = (config.latent, size, size)
+        self.dim = math.prod(self._code_shape)  # 256 at the paper's scale: each vector has h's size
+        k = config.codebook_size
+        self.project = nn.Linear(self.dim, config.vectors * self.dim)
+        self.expand = nn.Linear(config.vectors * self.dim, config.hidden)
+        self.to_code = nn.Linear(config.hidden, self.dim)
+        self.register_buffer("codebook", torch.zeros(k, self.dim))
         self.register_buffer("ema_count", torch.zeros(k))
-        self.register_buffer("ema_sum", torch.zeros(k, d))
+        self.register_buffer("ema_sum", torch.zeros(k, self.dim))
         self._pending: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._index: CodebookIndex | None = None
 
     def reset_parameters(self, generator: torch.Generator) -> None:
         super().reset_parameters(generator)
+        bound = math.sqrt(3.0 / self.config.codebook_size)  # TF's uniform_unit_scaling over the codebook
         with torch.no_grad():
-            self.codebook.normal_(0.0, 1.0, generator=generator)
+            self.codebook.uniform_(-bound, bound, generator=generator)
             self.ema_sum.copy_(self.codebook)
-            self.ema_count.fill_(1.0)
+            self.ema_count.zero_()
 
-    def _nearest(self, flat: torch.Tensor) -> torch.Tensor:
-        with torch.no_grad():
-            dist = flat.square().sum(1, keepdim=True) - 2.0 * flat @ self.codebook.T + self.codebook.square().sum(1)
-            return dist.argmin(1)
+    def param_groups(self) -> dict[str, list[nn.Parameter]]:
+        return {"ae": list(self.parameters())}
 
-    def _flat(self, z: torch.Tensor) -> torch.Tensor:
-        return z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
+    # ------------------------------------------------------------ quantisation
+    @torch.no_grad()
+    def nearest_codes(self, vectors: torch.Tensor) -> torch.Tensor:
+        """Index of the nearest codebook entry (squared Euclidean) of each row of ``vectors`` (n, dim).
 
-    def quantise(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Nearest codebook vectors of ``z`` (same shape) and their indices."""
-        # Distances in fp32 even under bf16 autocast: 2¹⁴ near-equal distances need the precision.
-        with torch.autocast(z.device.type, enabled=False):
-            idx = self._nearest(self._flat(z).float())
-        q = self.codebook[idx].view(z.shape[0], z.shape[2], z.shape[3], z.shape[1]).permute(0, 3, 1, 2)
-        return q, idx
+        Exact, in fp32 even under autocast (2¹⁴ near-equal distances need the precision). While
+        training it compares every code, as the paper did. In eval mode (scoring) the same
+        nearest codes come from a pruned search: see :func:`nearest_pruned`.
+        """
+        with torch.autocast(vectors.device.type, enabled=False):
+            flat = vectors.float()
+            if self.training:
+                return nearest_exhaustive(flat, self.codebook)
+            return nearest_pruned(flat, self._search_index())
+
+    def _search_index(self) -> CodebookIndex:
+        key = (self.codebook.data_ptr(), self.codebook._version, self.ema_count._version)
+        if self._index is None or self._index.key != key:
+            self._index = CodebookIndex.build(self.codebook, self.ema_count, key)
+        return self._index
+
+    def project_vectors(self, h: torch.Tensor) -> torch.Tensor:
+        """h (n, latent, s, s) → the (n·vectors, dim) vectors that are quantised."""
+        return self.project(h.flatten(1)).view(-1, self.dim)
+
+    def bottleneck(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Quantise h: returns (decoder input shaped like h, projected vectors, their codes, code indices)."""
+        v = self.project_vectors(h)
+        idx = self.nearest_codes(v)
+        q = self.codebook[idx]
+        st = v + (q - v).detach()  # straight-through: the gradient of q flows to v
+        out = self.to_code(F.relu(self.expand(F.relu(st.view(h.shape[0], -1)))))
+        return out.view(h.shape), v, q, idx
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.quantise(z)[0])
+        return self.decoder(self.bottleneck(z.reshape(-1, *self._code_shape))[0])
 
+    def code_diagnostics(self, codes: torch.Tensor) -> dict[str, Any]:
+        """How many codebook entries the codes ``codes`` (n, latent, s, s) use when decoded."""
+        idx = self.nearest_codes(self.project_vectors(codes))
+        return {"codes_in_use": int(torch.unique(idx).numel())}
+
+    # ---------------------------------------------------------------- training
     def losses(self, x: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
-        z = self.encode(x)
-        q, idx = self.quantise(z)
-        z_st = z + (q - z).detach()  # straight-through: decoder gradient flows to the encoder
-        mse = F.mse_loss(self.decoder(z_st), x)
-        commit = F.mse_loss(z, q)
-        self._pending = (self._flat(z.detach()).float(), idx)
+        h = self.encode(x)
+        decoder_in, v, q, idx = self.bottleneck(h)
+        mse = F.mse_loss(self.decoder(decoder_in), x)
+        commit = (v - q.detach()).square().mean()
+        self._pending = (v.detach().float(), idx)
         return {"ae": mse + self.config.commitment * commit, "mse": mse.detach(), "commit": commit.detach()}
 
     @torch.no_grad()
     def on_step_end(self) -> None:
-        """EMA codebook update from the batch just trained on (the codebook has no gradient)."""
+        """EMA codebook update from the vectors of the batch just trained on (the codebook has no gradient)."""
         if self._pending is None:
             return
         flat, idx = self._pending
         self._pending = None
-        decay, k = self.config.decay, self.config.codebook_size
-        counts = torch.zeros(k, device=flat.device, dtype=flat.dtype).index_add_(0, idx, torch.ones_like(idx, dtype=flat.dtype))
+        decay, k, eps = self.config.decay, self.config.codebook_size, self.config.epsilon
+        counts = torch.bincount(idx, minlength=k).to(flat.dtype)
         sums = torch.zeros_like(self.ema_sum).index_add_(0, idx, flat)
         self.ema_count.mul_(decay).add_(counts, alpha=1 - decay)
         self.ema_sum.mul_(decay).add_(sums, alpha=1 - decay)
         n = self.ema_count.sum()
-        smoothed = (self.ema_count + self.config.epsilon) / (n + k * self.config.epsilon) * n
+        smoothed = (self.ema_count + eps) / (n + k * eps) * n
         self.codebook.copy_(self.ema_sum / smoothed[:, None])

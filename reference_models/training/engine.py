@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,9 +29,9 @@ from ..base import ReferenceModel
 from ..loading import restore_weights
 from ..registry import build, canonical_name
 from .checkpoint import read_checkpoint, save_checkpoint
-from .presets import PAPER_KIMG, get_preset
+from .presets import IMAGES_PER_KIMG, PAPER_KIMG, budget_steps, get_preset, kimg_to_images
 from .stream import LineStream
-from .trail import evaluation_entry, paper_figure
+from .trail import code_diagnostics, collapse_summary, evaluation_entry, evaluation_line, paper_figure
 
 __all__ = ["Trainer", "TrainRun", "train", "pick_device", "CHECKPOINT_NAME", "SUMMARY_NAME"]
 
@@ -165,9 +164,13 @@ class TrainRun:
     def is_paper_budget(self) -> bool:
         return self.preset == "paper" and self.kimg >= PAPER_KIMG
 
+    @property
+    def collapse(self) -> dict[str, Any]:
+        return collapse_summary(self.trail)
+
     def to_dict(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "final": self.final, "median_last_20": self.paper_figure,
-                "paper_budget": self.is_paper_budget}
+                "collapse": self.collapse, "paper_budget": self.is_paper_budget}
 
 
 def train(
@@ -191,7 +194,7 @@ def train(
 ) -> TrainRun:
     """Train reference model ``name`` into directory ``out`` and return its run record.
 
-    The budget is ``kimg`` thousand images (default: the preset's). Every ``eval_every_kimg`` the
+    The budget is ``kimg`` × 1,024 images (default: the preset's). Every ``eval_every_kimg`` the
     model is scored with ``eval_pairs`` interpolations on protocol seed ``eval_seed + i`` for the
     i-th evaluation (a fresh endpoint draw each time, as the paper did) and a checkpoint is
     written. ``resume`` continues from ``out/checkpoint.pt`` if there is one. ``on_step(step)``
@@ -242,20 +245,21 @@ def train(
         trail = list(record.get("trail", []))
 
     batch = model.config.batch_size
-    total_steps = math.ceil(kimg * 1000 / batch)
-    eval_steps = max(1, round(eval_every * 1000 / batch))
-    ckpt_steps = max(1, round(ckpt_every * 1000 / batch))
+    total_steps = budget_steps(kimg, batch)
+    eval_steps = max(1, round(kimg_to_images(eval_every) / batch))
+    ckpt_steps = max(1, round(kimg_to_images(ckpt_every) / batch))
 
     def evaluate() -> None:
         seed_i = eval_seed + len(trail)
         result = interpbench.score(model, seeds=[seed_i], pairs=pairs, keep_images=False, batch_size=256)
-        trail.append(evaluation_entry(trainer.step_count * batch / 1000, trainer.step_count, seed_i, result))
+        trail.append(evaluation_entry(trainer.step_count * batch / IMAGES_PER_KIMG, trainer.step_count, seed_i, result,
+                                      code_diagnostics(model, seed_i, pairs)))
 
     def checkpoint() -> None:
         save_checkpoint(ckpt_path, {
             **trainer.state(),
             "model": key, "config": model_config, "preset": preset, "seed": int(seed),
-            "kimg_target": kimg, "kimg_done": trainer.step_count * batch / 1000, "trail": trail,
+            "kimg_target": kimg, "kimg_done": trainer.step_count * batch / IMAGES_PER_KIMG, "trail": trail,
             "eval": {"every_kimg": eval_every, "pairs": pairs, "seed": eval_seed}, "bf16": bool(bf16), "channels_last": channels_last,
             "train_seconds": prior_seconds + time.perf_counter() - started, "hardware": hardware,
         })
@@ -275,9 +279,7 @@ def train(
             if due_eval:
                 evaluate()
                 last = trail[-1]
-                bar.write(f"[{key}] {last['kimg']:g} kimg: Mean Distance {last['mean_distance'] * 1e3:.3f}e-3, "
-                          f"Smoothness {last['smoothness'] if last['smoothness'] is None else round(last['smoothness'], 4)}"
-                          f" ({last['n_undefined']}/{pairs} undefined)")
+                bar.write(f"[{key}] {evaluation_line(last)}")
             if due_eval or s % ckpt_steps == 0:
                 checkpoint()
             if on_step is not None:

@@ -1,24 +1,36 @@
 """Training presets: budget and evaluation cadence, by name. Every result records which one it used.
 
-Only ``paper`` is the paper's protocol (2²⁴ samples, scored every 64 kimg with 256 pairs);
-the others are reduced budgets for CPUs, and their numbers are not paper reproductions.
+Budgets count in kimg, and 1 kimg = 1,024 images, as in the paper's code. Only ``paper`` is the
+paper's protocol (16,384 kimg, scored every 64 kimg with 256 pairs); the others are reduced
+budgets for CPUs, and their numbers are not paper reproductions.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from interpbench.errors import OptionError
 
-__all__ = ["Preset", "PRESETS", "get_preset", "PAPER_KIMG"]
+__all__ = ["Preset", "PRESETS", "get_preset", "PAPER_KIMG", "IMAGES_PER_KIMG", "budget_steps", "kimg_to_images"]
 
-PAPER_KIMG = 16_384  # 2²⁴ samples
+IMAGES_PER_KIMG = 1024  # the paper's code counts 1 kimg = 1,024 images (SPEC §5)
+PAPER_KIMG = 16_384  # × 1,024 = 2²⁴ = 16,777,216 samples = 262,144 steps of 64
+
+
+def kimg_to_images(kimg: float) -> float:
+    return float(kimg) * IMAGES_PER_KIMG
+
+
+def budget_steps(kimg: float, batch_size: int) -> int:
+    """Training steps of ``batch_size`` images that a budget of ``kimg`` takes (the last one may be partial)."""
+    return math.ceil(kimg_to_images(kimg) / batch_size)
 
 
 @dataclass(frozen=True)
 class Preset:
-    kimg: float  # training budget, thousands of images
+    kimg: float  # training budget in kimg (× 1,024 images)
     eval_every_kimg: float  # evaluation trail cadence
     eval_pairs: int  # interpolations per trail evaluation (256 is the full protocol)
     checkpoint_every_kimg: float  # how much work a kill can lose at most
@@ -37,11 +49,8 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     # Minutes on 2 CPU cores (ACAI, the slowest model, included). At the paper's lr 1e-4 the
-    # baseline still outputs the mean image after 1,000 steps (64 kimg); at 1e-3 it escapes that
-    # plateau after ~600 steps and reconstructs lines by 1,000 (measured), hence the lr override.
-    # Minutes on 2 CPU cores (ACAI, the slowest model, included). At the paper's lr 1e-4 the
-    # baseline still outputs the mean image after 1,000 steps (64 kimg); at 1e-3 it escapes that
-    # plateau after ~600 steps and reconstructs lines by 1,000 (measured), hence the lr override.
+    # baseline still outputs the mean image after 1,000 steps; at 1e-3 it escapes that plateau
+    # after ~600 steps and reconstructs lines by 1,000 (measured), hence the lr override.
     # ACAI at 1e-3 destabilised after 48 kimg (measured), so the adversarial models get 5e-4.
     "quick": Preset(kimg=64, eval_every_kimg=16, eval_pairs=64, checkpoint_every_kimg=8,
                     description="tests and demos: minutes on a CPU; lr 1e-3 (5e-4 for ACAI and AAE); reduced budget, not a paper reproduction",
@@ -52,7 +61,7 @@ PRESETS: dict[str, Preset] = {
     "cpu": Preset(kimg=256, eval_every_kimg=8, eval_pairs=256, checkpoint_every_kimg=8,
                   description="all seven models in ~70 min of 2 CPU cores; paper hyperparameters; reduced budget, not a paper reproduction"),
     "paper": Preset(kimg=PAPER_KIMG, eval_every_kimg=64, eval_pairs=256, checkpoint_every_kimg=64,
-                    description="the paper's protocol: 2^24 samples, scored every 64 kimg (GPU)"),
+                    description="the paper's protocol: 16,384 kimg = 2^24 samples, scored every 64 kimg (GPU)"),
 }
 
 
