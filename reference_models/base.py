@@ -78,6 +78,14 @@ class ReferenceModel(nn.Module):
         """Model-specific collapse diagnostics of a batch of codes (VQ-VAE: codebook entries in use)."""
         return {}
 
+    def compact_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The part of a trained ``state_dict`` that scoring needs, for a bundled checkpoint (default: all of it)."""
+        return dict(state)
+
+    def expand_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Undo :meth:`compact_state`: a ``state_dict`` that loads into the model (identity for full states)."""
+        return dict(state)
+
     def scoring_info(self) -> dict[str, Any]:
         """How ``encode`` turns images into codes when scored, for the result's record (VAE: sample or mean)."""
         return {}

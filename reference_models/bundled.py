@@ -56,9 +56,16 @@ def bundled_checkpoint(name: str, bundle: BundledCheckpoint | None) -> Path:
 
 
 def export_bundle(checkpoint: str | os.PathLike[str], dest: str | os.PathLike[str]) -> tuple[Path, str]:
-    """Write the shippable part of training ``checkpoint`` to ``dest``; returns (path, sha256)."""
+    """Write the shippable part of training ``checkpoint`` to ``dest``; returns (path, sha256).
+
+    The weights go through the model's ``compact_state`` (VQ-VAE keeps its used codebook
+    entries exactly and the rest in float16); loading expands them again.
+    """
+    from .registry import build  # the registry names bundles, so it imports this module first
+
     record: dict[str, Any] = read_checkpoint(checkpoint)
     payload = {k: record[k] for k in _KEEP if k in record}
+    payload["state_dict"] = build(record["model"], **record["config"]).compact_state(record["state_dict"])
     # save_checkpoint stamps the versions of *this* export; keep the training run's own stamps.
     trained_with = {k: payload.pop(k) for k in ("package_version", "spec_version", "torch_version") if k in payload}
     payload["trained_with"] = trained_with

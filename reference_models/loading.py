@@ -23,7 +23,7 @@ __all__ = ["load_trained", "restore_weights"]
 def restore_weights(model: ReferenceModel, record: dict[str, Any], source: str) -> None:
     """Load ``record['state_dict']`` into ``model``; a shape or key mismatch is a :class:`CheckpointError`."""
     try:
-        model.load_state_dict(record["state_dict"], strict=True)
+        model.load_state_dict(model.expand_state(record["state_dict"]), strict=True)
     except (RuntimeError, KeyError, TypeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"checkpoint {source!r} does not fit the {record['model']} model: {first}") from None

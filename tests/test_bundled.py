@@ -121,3 +121,23 @@ def test_bundled_model_reconstructs_lines_rather_than_a_mean_image(name: str) ->
     assert recon.std(axis=0).mean() > 0.1  # collapse = every input decodes to nearly one image
     _, estimated = interpbench.nearest_line(recon.reshape(256, -1))
     assert np.median(np.abs(np.angle(np.exp(1j * (estimated - angles))))) < 0.05
+
+
+def test_vqvae_bundle_is_compact_and_scores_like_the_full_checkpoint(tmp_path: Path) -> None:
+    """Used codebook entries stay exact, the rest go to float16 and ema_sum is left out: same scores, a quarter of the buffers."""
+    run = tmp_path / "run"
+    rm.train("vqvae", run, kimg=0.03125, eval_every_kimg=0.03125, eval_pairs=2, progress=False,
+             config={**SMALL, "codebook_size": 4096})
+    path, _ = export_bundle(run / "checkpoint.pt", tmp_path / "vqvae.pt")
+    full = torch.load(run / "checkpoint.pt", weights_only=True)["state_dict"]
+    shipped = torch.load(path, weights_only=True)["state_dict"]
+    assert "ema_sum" not in shipped and shipped["codebook_fp16"].dtype == torch.float16
+    buffers = lambda state: sum(t.numel() * t.element_size() for k, t in state.items() if k.startswith(("codebook", "ema")))  # noqa: E731
+    assert buffers(shipped) < 0.27 * buffers(full)
+    a, _ = rm.load_trained("vqvae", run / "checkpoint.pt")
+    b, _ = rm.load_trained("vqvae", path)
+    live = full["ema_count"] > 0
+    assert torch.equal(b.codebook[live], full["codebook"][live]) and torch.equal(b.ema_count, full["ema_count"])
+    torch.testing.assert_close(b.ema_sum, full["ema_sum"], rtol=1e-3, atol=1e-6)
+    ra, rb = (interpbench.score(m, seeds=[0, 1], pairs=16, keep_images=False) for m in (a, b))
+    assert ra.per_seed("mean_distance") == rb.per_seed("mean_distance")

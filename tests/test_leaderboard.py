@@ -226,6 +226,8 @@ def test_a_collapsed_model_is_filed_with_undefined_smoothness_and_ranked_last(re
         s["path_smoothness"] = [None] * pairs
     collapsed["metrics"]["smoothness"] = {"mean": None, "std": None, "per_seed": [None] * len(collapsed["seeds"])}
     collapsed["metrics"]["n_undefined"] = {"total": pairs * len(collapsed["seeds"]), "per_seed": [pairs] * len(collapsed["seeds"])}
+    n_seeds = len(collapsed["seeds"])
+    collapsed["metrics"]["output_spread"] = {"mean": 0.002, "std": 0.0, "per_seed": [0.002] * n_seeds}
     entry = entry_from_results([collapsed])
     assert entry["summary"]["smoothness"]["mean"] is None and entry["summary"]["smoothness"]["ci95"] is None
     root = tmp_path / "lb"
@@ -234,6 +236,9 @@ def test_a_collapsed_model_is_filed_with_undefined_smoothness_and_ranked_last(re
     md = build(root)["README.md"]  # the scatter leaves the collapsed entry out instead of failing
     lines_table = md.split("## Lines benchmark")[1].split("##")[0]
     row = next(line for line in lines_table.splitlines() if line.startswith("| 2 |"))
-    assert "vqvae" in row and "undefined (all paths)" in row
+    assert "vqvae" in row and "undefined (all paths)" in row and "collapsed" in row
+    assert "is collapsed: its decoded images are all one image whatever the code (output spread 0.002" in lines_table
+    other = next(line for line in lines_table.splitlines() if line.startswith("| 1 |"))
+    assert "collapsed" not in other
     paper_row = next(line for line in md.splitlines() if line.startswith("| VQ-VAE |"))
     assert "| 30.00 | undefined | Mean Distance: no, higher; Smoothness: no, undefined |" in paper_row

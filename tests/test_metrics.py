@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
+import interpbench
 from interpbench import aggregate_smoothness, line_bank, mean_distance, nearest_line, score_paths, smoothness
 from interpbench.metrics import long_way_fraction, unwrapped_total
 
@@ -116,3 +117,21 @@ def test_score_paths_rejects_bad_shapes_and_values():
     paths[1, 1, 0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN or inf"):
         score_paths(paths)
+
+
+def test_output_spread_tells_a_collapsed_model_from_one_that_reconstructs():
+    from interpbench.metrics import COLLAPSE_SPREAD, is_collapsed, output_spread
+
+    lines = interpbench.render(np.linspace(0, 6, 40)).reshape(20, 2, 32, 32)
+    assert output_spread(lines, lines) == pytest.approx(1.0)
+    mean_image = np.broadcast_to(lines.mean(axis=(0, 1)), (20, 16, 32, 32))
+    assert output_spread(mean_image, lines) < 1e-12 and is_collapsed(0.0)
+    nearly = mean_image + 1e-3 * np.random.default_rng(0).normal(size=mean_image.shape)
+    assert is_collapsed(output_spread(nearly, lines)) and not is_collapsed(COLLAPSE_SPREAD)
+    with pytest.raises(ValueError, match="all the same"):
+        output_spread(lines, np.full((20, 2, 32, 32), -1.0))
+    paths = np.stack([interpbench.render(np.linspace(a, a + 1, 16)) for a in (0.2, 2.0, 4.0)])
+    ends = paths[:, [0, -1]]
+    assert score_paths(paths, endpoints=ends).output_spread > 0.5
+    assert score_paths(np.broadcast_to(paths[:1, :1], paths.shape), endpoints=ends).output_spread < 1e-12
+    assert score_paths(paths).output_spread is None  # no true endpoints, no reference spread

@@ -43,6 +43,11 @@ def train(model, preset, kimg, seed, out_dir, device, resume, eval_every, eval_p
         note = "" if median["complete"] else f" (only {median['evaluations']} evaluations; the paper used 20)"
         click.echo(f"median of last {median['evaluations']}: Mean Distance {median['mean_distance'] * 1e3:.3f}e-3, "
                    f"Smoothness {smooth}{note}")
+    collapse = run.collapse
+    if collapse["collapsed"]:
+        click.echo(f"collapsed: at the final evaluation the decoded images are all one image (output spread "
+                   f"{collapse['final_output_spread']:.3f} of the data's); {collapse['collapsed_evaluations']} of "
+                   f"{collapse['evaluations']} evaluations were collapsed.")
     if not run.is_paper_budget:
         click.echo(f"note: preset {preset!r} is a reduced budget; these numbers are not a paper reproduction.")
     click.echo(f"checkpoint: {run.checkpoint}")

@@ -179,6 +179,37 @@ class VQVAE(ReferenceModel):
         idx = self.nearest_codes(self.project_vectors(codes))
         return {"codes_in_use": int(torch.unique(idx).numel())}
 
+    # ------------------------------------------------------------------ bundle
+    def compact_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Shrink the 2¹⁴ × 256 codebook for shipping: 48 MB of buffers become ~8 MB.
+
+        Entries the EMA has ever counted (``ema_count`` > 0) are kept exactly; the never-used
+        rest, which sit far from the data (SPEC §5's EMA blows them up early and shrinks them
+        towards 0 late), are stored in float16. ``ema_sum`` is left out: only training needs it,
+        and it follows from the codebook and counts (:meth:`expand_state`).
+        """
+        state = dict(state)
+        book = state.pop("codebook")
+        state.pop("ema_sum")
+        live = torch.nonzero(state["ema_count"] > 0).flatten()
+        state["codebook_live_index"] = live
+        state["codebook_live"] = book[live].clone()
+        state["codebook_fp16"] = book.half()
+        return state
+
+    def expand_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        if "codebook_fp16" not in state:
+            return dict(state)
+        state = dict(state)
+        book = state.pop("codebook_fp16").float()
+        book[state.pop("codebook_live_index")] = state.pop("codebook_live")
+        counts = state["ema_count"]
+        n = counts.sum()
+        eps, k = self.config.epsilon, counts.numel()  # invert the EMA's codebook = ema_sum / smoothed count
+        state["codebook"] = book
+        state["ema_sum"] = book * ((counts + eps) / (n + k * eps) * n)[:, None]
+        return state
+
     # ---------------------------------------------------------------- training
     def losses(self, x: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
         h = self.encode(x)
