@@ -33,9 +33,12 @@ class ModelConfig:
 class ReferenceModel(nn.Module):
     """The plain autoencoder; variants override :meth:`losses` (and add networks) as needed.
 
-    ``losses(x, generator)`` returns a dict whose keys named in :meth:`param_groups` are
-    minimised, each by its own Adam over its own parameters; any other key is only logged.
-    All training randomness must come from ``generator`` so runs resume bit-exactly.
+    A training step is ``noise = model.noise(batch, generator)`` (every random draw of the step,
+    from the run's generator, so runs resume bit-exactly), then ``losses(x, noise)``: a dict
+    whose keys named in :meth:`param_groups` are minimised, each by its own Adam over its own
+    parameters; other keys are logged or handed to :meth:`update_buffers` after the optimisers
+    stepped. ``losses`` is a pure function of the weights, buffers, batch and noise, so the
+    engine can ``vmap`` it over several runs' stacked weights (``forward`` is ``losses``).
     """
 
     config_class: type[ModelConfig] = ModelConfig
@@ -68,11 +71,28 @@ class ReferenceModel(nn.Module):
         """Learning rates that differ from ``config.lr``, per optimiser name."""
         return {}
 
-    def losses(self, x: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    @property
+    def code_shape(self) -> tuple[int, int, int]:
+        """Shape of one encoder output: (latent, 32 >> scales, 32 >> scales)."""
+        size = 32 >> self.config.scales
+        return (self.config.latent, size, size)
+
+    def noise(self, batch: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+        """The random tensors one training step on ``batch`` needs, drawn from ``generator`` in a fixed order."""
+        return {}
+
+    def losses(self, x: torch.Tensor, noise: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {"ae": F.mse_loss(self.decode(self.encode(x)), x)}
 
-    def on_step_end(self) -> None:
-        """Hook after the optimisers stepped (VQ-VAE's EMA codebook uses it)."""
+    def forward(self, x: torch.Tensor, noise: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return self.losses(x, noise)
+
+    @torch.no_grad()
+    def update_buffers(self, outputs: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor]) -> None:
+        """After the optimisers stepped: update non-trainable state in place (VQ-VAE's EMA codebook).
+
+        ``buffers`` are this run's named buffers (views into stacked ones when seeds are batched).
+        """
 
     def code_diagnostics(self, codes: torch.Tensor) -> dict[str, Any]:
         """Model-specific collapse diagnostics of a batch of codes (VQ-VAE: codebook entries in use)."""

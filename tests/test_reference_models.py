@@ -145,7 +145,7 @@ def test_vqvae_ema_update_and_commitment_follow_the_papers_formulas() -> None:
     model = rm.build("vqvae", seed=1, codebook_size=32, depth=4, batch_size=8)
     book0, count0, sum0 = (b.detach().double().numpy().copy() for b in (model.codebook, model.ema_count, model.ema_sum))
     x = torch.from_numpy(interpbench.render(np.linspace(0, 6, 8)).astype(np.float32))[:, None]
-    losses = model.losses(x, torch.Generator().manual_seed(0))
+    losses = model.losses(x, model.noise(x, torch.Generator().manual_seed(0)))
     with torch.no_grad():
         v = model.project_vectors(model.encode(x)).double().numpy()
     dist = ((v[:, None, :] - book0[None]) ** 2).sum(-1)
@@ -153,7 +153,7 @@ def test_vqvae_ema_update_and_commitment_follow_the_papers_formulas() -> None:
     commit = ((v - book0[idx]) ** 2).mean()
     assert losses["commit"].item() == pytest.approx(commit, rel=1e-5)
     assert losses["ae"].item() == pytest.approx(losses["mse"].item() + 10 * commit, rel=1e-5)
-    model.on_step_end()
+    model.update_buffers(losses, dict(model.named_buffers()))
     k, decay, eps = 32, 0.999, 1e-5
     hot = np.eye(k)[idx]
     count = decay * count0 + (1 - decay) * hot.sum(0)

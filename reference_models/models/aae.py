@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -36,11 +37,15 @@ class AAE(ReferenceModel):
     def group_lr(self) -> dict[str, float]:
         return {} if self.config.disc_lr is None else {"disc": self.config.disc_lr}
 
-    def losses(self, x: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    def noise(self, batch: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+        shape = (batch.shape[0], math.prod(self.code_shape))
+        return {"prior": torch.randn(shape, generator=generator, device=batch.device, dtype=batch.dtype)}
+
+    def losses(self, x: torch.Tensor, noise: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         z = self.encode(x)
         mse = F.mse_loss(self.decode(z), x)
         codes = z.flatten(1)
-        prior = torch.randn(codes.shape, generator=generator, device=x.device, dtype=x.dtype)
+        prior = noise["prior"]
         fake = self.discriminator(codes)
         # Non-saturating generator term: the encoder wants its codes called "prior".
         fool = F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))

@@ -34,11 +34,13 @@ class ACAI(ReferenceModel):
     def group_lr(self) -> dict[str, float]:
         return {} if self.config.critic_lr is None else {"critic": self.config.critic_lr}
 
-    def losses(self, x: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    def noise(self, batch: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+        return {"alpha": torch.rand((batch.shape[0], 1, 1, 1), generator=generator, device=batch.device, dtype=batch.dtype)}
+
+    def losses(self, x: torch.Tensor, noise: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         z = self.encode(x)
         x_hat = self.decode(z)
-        alpha = torch.rand((x.shape[0], 1, 1, 1), generator=generator, device=x.device, dtype=x.dtype)
-        alpha = 0.5 - (alpha - 0.5).abs()  # fold to [0, ½]: the critic cannot tell α from 1 − α anyway
+        alpha = 0.5 - (noise["alpha"] - 0.5).abs()  # fold to [0, ½]: the critic cannot tell α from 1 − α anyway
         x_mix = self.decode(alpha * z + (1.0 - alpha) * z.flip(0))
         mse = F.mse_loss(x_hat, x)
         ae = mse + self.config.reg_lambda * self.critic(x_mix).square().mean()

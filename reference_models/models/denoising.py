@@ -19,6 +19,8 @@ class Denoising(ReferenceModel):
     config_class = DenoisingConfig
     config: DenoisingConfig
 
-    def losses(self, x: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
-        noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        return {"ae": F.mse_loss(self.decode(self.encode(x + self.config.noise_std * noise)), x)}
+    def noise(self, batch: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+        return {"pixels": torch.randn(batch.shape, generator=generator, device=batch.device, dtype=batch.dtype)}
+
+    def losses(self, x: torch.Tensor, noise: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {"ae": F.mse_loss(self.decode(self.encode(x + self.config.noise_std * noise["pixels"])), x)}

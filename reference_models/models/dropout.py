@@ -19,9 +19,13 @@ class Dropout(ReferenceModel):
     config_class = DropoutConfig
     config: DropoutConfig
 
-    def losses(self, x: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    def noise(self, batch: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+        # Our own mask (not F.dropout) so the draw comes from the run's generator and resumes exactly.
+        shape = (batch.shape[0], *self.code_shape)
+        return {"uniform": torch.rand(shape, generator=generator, device=batch.device, dtype=batch.dtype)}
+
+    def losses(self, x: torch.Tensor, noise: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         z = self.encode(x)
         keep = self.config.keep_prob
-        # Our own mask (not F.dropout) so the draw comes from the run's generator and resumes exactly.
-        mask = torch.rand(z.shape, generator=generator, device=z.device, dtype=z.dtype) < keep
+        mask = noise["uniform"] < keep
         return {"ae": F.mse_loss(self.decode(z * mask / keep), x)}

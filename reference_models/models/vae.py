@@ -80,10 +80,13 @@ class VAE(ReferenceModel):
     def param_groups(self) -> dict[str, list[nn.Parameter]]:
         return {"ae": list(self.parameters())}
 
-    def losses(self, x: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    def noise(self, batch: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+        shape = (batch.shape[0], math.prod(self.code_shape))
+        return {"eps": torch.randn(shape, generator=generator, device=batch.device, dtype=batch.dtype)}
+
+    def losses(self, x: torch.Tensor, noise: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         mu, logvar = self.posterior(x)
-        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
-        z = mu + torch.exp(0.5 * logvar) * eps
+        z = mu + torch.exp(0.5 * logvar) * noise["eps"]
         logits = self.decode_logits(z)
         n = x.shape[0]
         nll = F.binary_cross_entropy_with_logits(logits, (x + 1.0) / 2.0, reduction="sum") / n

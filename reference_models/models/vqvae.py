@@ -41,14 +41,13 @@ _PROBES = 64
 
 
 def nearest_exhaustive(vectors: torch.Tensor, book: torch.Tensor) -> torch.Tensor:
-    """argmin_k ‖v − c_k‖² for each row v of ``vectors``, comparing every code (first index on ties)."""
+    """argmin_k ‖v − c_k‖² for each row v of ``vectors``, comparing every code (first index on ties).
+
+    No in-place writes, so it also runs under ``vmap`` (several runs' codebooks at once).
+    """
     book_sq = book.square().sum(1)
-    out = torch.empty(vectors.shape[0], dtype=torch.long, device=vectors.device)
-    for lo in range(0, vectors.shape[0], _SEARCH_CHUNK):
-        chunk = vectors[lo : lo + _SEARCH_CHUNK]
-        # ‖v‖² is the same for every code of a row, so it cannot change the argmin.
-        out[lo : lo + _SEARCH_CHUNK] = torch.addmm(book_sq, chunk, book.T, alpha=-2.0).argmin(1)
-    return out
+    # ‖v‖² is the same for every code of a row, so it cannot change the argmin.
+    return torch.cat([torch.addmm(book_sq, chunk, book.T, alpha=-2.0).argmin(1) for chunk in vectors.split(_SEARCH_CHUNK)])
 
 
 @dataclass
@@ -123,7 +122,6 @@ class VQVAE(ReferenceModel):
         self.register_buffer("codebook", torch.zeros(k, self.dim))
         self.register_buffer("ema_count", torch.zeros(k))
         self.register_buffer("ema_sum", torch.zeros(k, self.dim))
-        self._pending: tuple[torch.Tensor, torch.Tensor] | None = None
         self._index: CodebookIndex | None = None
 
     def reset_parameters(self, generator: torch.Generator) -> None:
@@ -211,26 +209,24 @@ class VQVAE(ReferenceModel):
         return state
 
     # ---------------------------------------------------------------- training
-    def losses(self, x: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    def losses(self, x: torch.Tensor, noise: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         h = self.encode(x)
         decoder_in, v, q, idx = self.bottleneck(h)
         mse = F.mse_loss(self.decoder(decoder_in), x)
         commit = (v - q.detach()).square().mean()
-        self._pending = (v.detach().float(), idx)
-        return {"ae": mse + self.config.commitment * commit, "mse": mse.detach(), "commit": commit.detach()}
+        return {"ae": mse + self.config.commitment * commit, "mse": mse.detach(), "commit": commit.detach(),
+                "ema_vectors": v.detach().float(), "ema_index": idx}
 
     @torch.no_grad()
-    def on_step_end(self) -> None:
+    def update_buffers(self, outputs: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor]) -> None:
         """EMA codebook update from the vectors of the batch just trained on (the codebook has no gradient)."""
-        if self._pending is None:
-            return
-        flat, idx = self._pending
-        self._pending = None
+        flat, idx = outputs["ema_vectors"], outputs["ema_index"]
+        codebook, ema_count, ema_sum = buffers["codebook"], buffers["ema_count"], buffers["ema_sum"]
         decay, k, eps = self.config.decay, self.config.codebook_size, self.config.epsilon
         counts = torch.bincount(idx, minlength=k).to(flat.dtype)
-        sums = torch.zeros_like(self.ema_sum).index_add_(0, idx, flat)
-        self.ema_count.mul_(decay).add_(counts, alpha=1 - decay)
-        self.ema_sum.mul_(decay).add_(sums, alpha=1 - decay)
-        n = self.ema_count.sum()
-        smoothed = (self.ema_count + eps) / (n + k * eps) * n
-        self.codebook.copy_(self.ema_sum / smoothed[:, None])
+        sums = torch.zeros_like(ema_sum).index_add_(0, idx, flat)
+        ema_count.mul_(decay).add_(counts, alpha=1 - decay)
+        ema_sum.mul_(decay).add_(sums, alpha=1 - decay)
+        n = ema_count.sum()
+        smoothed = (ema_count + eps) / (n + k * eps) * n
+        codebook.copy_(ema_sum / smoothed[:, None])

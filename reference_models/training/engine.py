@@ -100,8 +100,9 @@ class Trainer:
         if x is None:
             x = self.batch()
         self.model.train()
+        noise = self.model.noise(x, self.generator)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            losses = self.model.losses(x, self.generator)
+            losses = self.model.losses(x, noise)
         for opt in self.optimizers.values():
             opt.zero_grad(set_to_none=True)
         names = list(self.optimizers)
@@ -110,7 +111,7 @@ class Trainer:
             losses[name].backward(inputs=self.groups[name], retain_graph=i < len(names) - 1)
         for opt in self.optimizers.values():
             opt.step()
-        self.model.on_step_end()
+        self.model.update_buffers(losses, dict(self.model.named_buffers()))
         self.step_count += 1
         return {k: v.detach() for k, v in losses.items()}
 

@@ -29,13 +29,13 @@ def _eager_step(name: str):  # type: ignore[no-untyped-def]
 
     def step() -> None:
         x = torch.from_numpy(interpbench.render(rng.uniform(0, 2 * np.pi, BATCH)).astype(np.float32))[:, None]
-        losses = model.losses(x, generator)
+        losses = model.losses(x, model.noise(x, generator))
         names = list(optimisers)
         for i, g in enumerate(names):
             optimisers[g].zero_grad()
             losses[g].backward(inputs=groups[g], retain_graph=i < len(names) - 1)
             optimisers[g].step()
-        model.on_step_end()
+        model.update_buffers(losses, dict(model.named_buffers()))
 
     return step
 
