@@ -29,6 +29,7 @@ from ..base import ReferenceModel
 from ..loading import restore_weights
 from ..registry import build, canonical_name
 from .checkpoint import read_checkpoint, save_checkpoint
+from .rng import derived_seeds
 from .presets import IMAGES_PER_KIMG, PAPER_KIMG, budget_steps, get_preset, kimg_to_images
 from .stream import LineStream
 from .trail import code_diagnostics, collapse_summary, evaluation_entry, evaluation_line, paper_figure
@@ -52,15 +53,6 @@ def pick_device(device: str | None = None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def _derived_seeds(seed: int) -> tuple[np.random.SeedSequence, int]:
-    """Independent streams from one run seed: the data stream and the torch training generator.
-
-    (Weights are initialised from ``seed`` itself, in :func:`reference_models.build`.)
-    """
-    data, noise = np.random.SeedSequence(int(seed)).spawn(2)
-    return data, int(noise.generate_state(1, np.uint64)[0] >> np.uint64(1))
-
-
 class Trainer:
     """Optimisers, RNG and the training step of one model on one device.
 
@@ -78,7 +70,7 @@ class Trainer:
         self.channels_last = channels_last
         if channels_last:
             self.model.to(memory_format=torch.channels_last)
-        data_seed, noise_seed = _derived_seeds(seed)
+        data_seed, noise_seed = derived_seeds(seed)
         self.stream = LineStream(data_seed, model.config.batch_size, self.device)
         self.generator = torch.Generator(device=self.device).manual_seed(noise_seed)
         self.groups = model.param_groups()
