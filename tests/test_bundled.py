@@ -20,7 +20,7 @@ SMALL = {"depth": 4, "batch_size": 8}
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run")
-    rm.train("baseline", out, kimg=0.032, eval_every_kimg=0.016, eval_pairs=2, progress=False, config=SMALL)
+    rm.train("baseline", out, kimg=0.03125, eval_every_kimg=0.015625, eval_pairs=2, progress=False, config=SMALL)
     return out
 
 
@@ -29,7 +29,7 @@ def bundle(run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     """Export the tiny run as baseline's bundle, in a temporary bundle folder the registry points at."""
     monkeypatch.setattr(bundled_module, "BUNDLE_DIR", tmp_path)
     path, digest = export_bundle(run_dir / "checkpoint.pt", tmp_path / "baseline.pt")
-    monkeypatch.setitem(MODELS, "baseline", MODELS["baseline"]._replace(bundled=BundledCheckpoint("baseline.pt", digest, "quick", 0.032)))
+    monkeypatch.setitem(MODELS, "baseline", MODELS["baseline"]._replace(bundled=BundledCheckpoint("baseline.pt", digest, "quick", 0.03125)))
     return path
 
 
@@ -46,7 +46,7 @@ def test_bundle_keeps_weights_and_provenance_but_not_optimiser_state(run_dir: Pa
 
 def test_load_by_name_uses_the_bundle_and_scores_like_the_run(run_dir: Path, bundle: Path) -> None:
     model, info = rm.load_trained("baseline")
-    assert info["bundled"] is True and info["preset"] == "quick" and info["kimg"] == pytest.approx(0.032)
+    assert info["bundled"] is True and info["preset"] == "quick" and info["kimg"] == pytest.approx(0.03125)
     assert info["training"]["samples_per_s"] > 0 and info["trail"]["evaluations"] == 2
     from_run, _ = rm.load_trained("baseline", run_dir / "checkpoint.pt")
     a = interpbench.score(model, seeds=[0], pairs=4, model_info=info)
@@ -74,7 +74,7 @@ def test_model_without_bundle_says_how_to_get_one(monkeypatch: pytest.MonkeyPatc
 
 def test_training_time_adds_up_over_resumed_invocations(tmp_path: Path) -> None:
     first = rm.train("baseline", tmp_path, kimg=0.016, eval_every_kimg=0.016, eval_pairs=2, progress=False, config=SMALL)
-    second = rm.train("baseline", tmp_path, kimg=0.032, eval_every_kimg=0.016, eval_pairs=2, progress=False, resume=True)
+    second = rm.train("baseline", tmp_path, kimg=0.03125, eval_every_kimg=0.015625, eval_pairs=2, progress=False, resume=True)
     assert second.wall_seconds > first.wall_seconds > 0
     recorded = torch.load(second.checkpoint, weights_only=True)["train_seconds"]
     # The last checkpoint is written just before the run returns: its time is a little less.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import parse_overrides
+from .options import SeedList, parse_overrides
 
 
 @click.command()
@@ -12,7 +12,8 @@ from .options import parse_overrides
 @click.option("--preset", default="quick", show_default=True, help="Budget and evaluation cadence: quick, cpu or paper.")
 @click.option("--kimg", type=click.FloatRange(min=0, min_open=True), help="Training budget in kimg (1 kimg = 1,024 images, as in the paper's code) [default: the preset's].")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Training seed (weights, data stream, noise).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Run directory [default: runs/MODEL-PRESET-sSEED].")
+@click.option("--seeds", type=SeedList(), help="Train several seeds together, batched, e.g. 0-2 (each into OUT/seed-N).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Run directory [default: runs/MODEL-PRESET-sSEED, with --seeds runs/MODEL-PRESET].")
 @click.option("--device", help="Torch device [default: cuda if available, else cpu].")
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt if it exists.")
 @click.option("--eval-every", "eval_every", type=click.FloatRange(min=0, min_open=True), help="kimg between trail evaluations [default: the preset's].")
@@ -20,20 +21,34 @@ from .options import parse_overrides
 @click.option("--bf16", is_flag=True, help="Train under bf16 autocast (~1.5-1.8x faster on AVX512-BF16 CPUs; changes numerics).")
 @click.option("--channels-last/--no-channels-last", default=None, help="NHWC activations (fp32 as before; ~1.15-1.35x faster on CPU) [default: on; a resumed run keeps its own].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config field (see `interpbench models`); repeatable.")
-def train(model, preset, kimg, seed, out_dir, device, resume, eval_every, eval_pairs, bf16, channels_last, overrides):  # type: ignore[no-untyped-def]
-    """Train reference MODEL (see `interpbench models`) and print its final benchmark score."""
+def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every, eval_pairs, bf16, channels_last, overrides):  # type: ignore[no-untyped-def]
+    """Train reference MODEL (see `interpbench models`) and print its final benchmark score.
+
+    With --seeds, the runs of those seeds train together as one batched computation, each in
+    OUT/seed-N (its own checkpoint, trail and summary; each can be resumed on its own).
+    """
     from reference_models import canonical_name, train as run_training
     from reference_models.training.presets import get_preset
 
     key = canonical_name(model)
     get_preset(preset)
-    out_dir = out_dir or f"runs/{key}-{preset}-s{seed}"
-    run = run_training(key, out_dir, preset=preset, kimg=kimg, seed=seed, device=device, resume=resume,
-                       eval_every_kimg=eval_every, eval_pairs=eval_pairs, config=parse_overrides(overrides) or None,
-                       progress=None, bf16=bf16, channels_last=channels_last)
-    final, median = run.final, run.paper_figure
-    click.echo(f"{key}: {run.kimg:g} kimg (preset {preset}, seed {seed}), {run.samples_per_second:.0f} img/s, "
+    if seeds and seed:
+        raise click.UsageError("give --seed or --seeds, not both")
+    default_out = f"runs/{key}-{preset}-s{seed}" if not seeds else f"runs/{key}-{preset}"
+    result = run_training(key, out_dir or default_out, preset=preset, kimg=kimg, seed=seed, seeds=seeds or None,
+                          device=device, resume=resume, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
+                          config=parse_overrides(overrides) or None, progress=None, bf16=bf16, channels_last=channels_last)
+    for run in result if isinstance(result, list) else [result]:
+        report_run(run)
+
+
+def report_run(run) -> None:  # type: ignore[no-untyped-def]
+    """Print a finished (or stopped) training run: budget, speed, final and paper-style scores, collapse."""
+    key = run.model
+    batched = f", trained with {run.batched_seeds} seeds batched" if run.batched_seeds > 1 else ""
+    click.echo(f"{key}: {run.kimg:g} kimg (preset {run.preset}, seed {run.seed}{batched}), {run.samples_per_second:.0f} img/s, "
                f"{run.wall_seconds:.0f} s")
+    final, median = run.final, run.paper_figure
     if final:
         smooth = "undefined" if final["smoothness"] is None else f"{final['smoothness']:.4f}"
         click.echo(f"final evaluation ({final['pairs']} pairs): Mean Distance {final['mean_distance'] * 1e3:.3f}e-3, "
@@ -48,7 +63,9 @@ def train(model, preset, kimg, seed, out_dir, device, resume, eval_every, eval_p
         click.echo(f"collapsed: at the final evaluation the decoded images are all one image (output spread "
                    f"{collapse['final_output_spread']:.3f} of the data's); {collapse['collapsed_evaluations']} of "
                    f"{collapse['evaluations']} evaluations were collapsed.")
+    if not run.finished:
+        click.echo(f"stopped at {run.steps} steps, before the budget; continue with --resume.")
     if not run.is_paper_budget:
-        click.echo(f"note: preset {preset!r} is a reduced budget; these numbers are not a paper reproduction.")
+        click.echo(f"note: preset {run.preset!r} is a reduced budget; these numbers are not a paper reproduction.")
     click.echo(f"checkpoint: {run.checkpoint}")
     click.echo(f"score it:   interpbench run --model {key} --checkpoint {run.checkpoint}")

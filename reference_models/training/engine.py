@@ -1,10 +1,12 @@
-"""One training engine for every reference model.
+"""One training engine for every reference model, one run or several seeds at once.
 
-The engine knows nothing model-specific: a model supplies ``losses(x, generator)`` (one loss per
-optimiser, see :class:`reference_models.base.ReferenceModel`), the engine streams fresh lines,
-steps one Adam per parameter group, scores the model on the benchmark at a fixed cadence
-(the evaluation trail), and checkpoints atomically so that a killed run resumes to the same
-weights, bit for bit on CPU, as an uninterrupted one.
+The engine knows nothing model-specific: a model supplies ``noise`` and ``losses`` (see
+:class:`reference_models.base.ReferenceModel`), the engine streams fresh lines, steps one Adam
+per parameter group, scores the model on the benchmark at a fixed cadence (the evaluation
+trail), and checkpoints atomically so that a killed run resumes to the same weights, bit for
+bit on CPU, as an uninterrupted one. With ``seeds=[…]`` the runs of several seeds are stepped
+together as one batched computation (:class:`~reference_models.training.seed_batch.SeedBatchTrainer`),
+each in its own directory ``OUT/seed-N`` with its own checkpoint, trail and summary.
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
-import numpy as np
 import torch
 from tqdm.auto import tqdm
 
@@ -25,16 +26,14 @@ from interpbench.atomic import write_text_atomic
 from interpbench.errors import CheckpointError, OptionError
 from interpbench.provenance import hardware_description
 
-from ..base import ReferenceModel
-from ..loading import restore_weights
-from ..registry import build, canonical_name
+from ..registry import build, canonical_name, make_config
 from .checkpoint import read_checkpoint, save_checkpoint
-from .rng import derived_seeds
 from .presets import IMAGES_PER_KIMG, PAPER_KIMG, budget_steps, get_preset, kimg_to_images
-from .stream import LineStream
+from .seed_batch import SeedBatchTrainer
 from .trail import code_diagnostics, collapse_summary, evaluation_entry, evaluation_line, paper_figure
+from .trainer import Trainer
 
-__all__ = ["Trainer", "TrainRun", "train", "pick_device", "CHECKPOINT_NAME", "SUMMARY_NAME"]
+__all__ = ["Trainer", "TrainRun", "train", "pick_device", "run_directory", "CHECKPOINT_NAME", "SUMMARY_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 SUMMARY_NAME = "summary.json"
@@ -53,79 +52,9 @@ def pick_device(device: str | None = None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-class Trainer:
-    """Optimisers, RNG and the training step of one model on one device.
-
-    ``step`` is what the throughput benchmark times; it returns the step's losses as tensors
-    (not floats) so the host never waits for the device between steps.
-    """
-
-    def __init__(self, model: ReferenceModel, seed: int, device: torch.device | str = "cpu",
-                 channels_last: bool = False, bf16: bool = False) -> None:
-        self.device = torch.device(device)
-        # bf16 autocast: opt-in, since it changes the numerics the paper's numbers were made with.
-        # On this project's AVX512-BF16 CPU it measured ~1.2-1.3× faster for the baseline step.
-        self.bf16 = bf16
-        self.model = model.to(self.device)
-        self.channels_last = channels_last
-        if channels_last:
-            self.model.to(memory_format=torch.channels_last)
-        data_seed, noise_seed = derived_seeds(seed)
-        self.stream = LineStream(data_seed, model.config.batch_size, self.device)
-        self.generator = torch.Generator(device=self.device).manual_seed(noise_seed)
-        self.groups = model.param_groups()
-        lrs = model.group_lr()
-        # Fused Adam is one kernel per step on CUDA; on CPU the default (foreach) is as fast.
-        fused = True if self.device.type == "cuda" else None
-        self.optimizers = {
-            name: torch.optim.Adam(params, lr=lrs.get(name, model.config.lr), fused=fused)
-            for name, params in self.groups.items()
-        }
-        self.step_count = 0
-
-    def batch(self) -> torch.Tensor:
-        x = self.stream.next()
-        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
-
-    def step(self, x: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """One optimisation step of every optimiser on batch ``x`` (default: the next streamed batch)."""
-        if x is None:
-            x = self.batch()
-        self.model.train()
-        noise = self.model.noise(x, self.generator)
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            losses = self.model.losses(x, noise)
-        for opt in self.optimizers.values():
-            opt.zero_grad(set_to_none=True)
-        names = list(self.optimizers)
-        for i, name in enumerate(names):
-            # Each loss only reaches its own group's .grad: the critic's loss never moves the AE.
-            losses[name].backward(inputs=self.groups[name], retain_graph=i < len(names) - 1)
-        for opt in self.optimizers.values():
-            opt.step()
-        self.model.update_buffers(losses, dict(self.model.named_buffers()))
-        self.step_count += 1
-        return {k: v.detach() for k, v in losses.items()}
-
-    # ------------------------------------------------------------- resumption
-    def state(self) -> dict[str, Any]:
-        return {
-            "state_dict": self.model.state_dict(),
-            "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
-            "rng": {"torch": self.generator.get_state(), "data": self.stream.state()},
-            "step": self.step_count,
-        }
-
-    def load_state(self, record: dict[str, Any], source: str) -> None:
-        restore_weights(self.model, record, source)
-        try:
-            for name, opt in self.optimizers.items():
-                opt.load_state_dict(record["optimizers"][name])
-            self.generator.set_state(record["rng"]["torch"])
-            self.stream.set_state(record["rng"]["data"])
-        except (KeyError, ValueError, RuntimeError, TypeError) as exc:
-            raise CheckpointError(f"checkpoint {source!r} cannot resume training: {type(exc).__name__}: {exc}") from None
-        self.step_count = int(record["step"])
+def run_directory(out: str | Path, seed: int) -> Path:
+    """Where run ``seed`` of a ``--seeds`` training into ``out`` lives."""
+    return Path(out) / f"seed-{int(seed)}"
 
 
 @dataclass
@@ -144,6 +73,8 @@ class TrainRun:
     config: dict[str, Any] = field(default_factory=dict)
     device: str = "cpu"
     hardware: str = ""
+    batched_seeds: int = 1  # runs trained together in one batched computation (``--seeds``)
+    finished: bool = True  # False when stopped early (``stop_after_s``) with the budget not yet met
 
     @property
     def final(self) -> dict[str, Any] | None:
@@ -166,6 +97,53 @@ class TrainRun:
                 "collapse": self.collapse, "paper_budget": self.is_paper_budget}
 
 
+
+@dataclass
+class _Schedule:
+    """Budget and cadence of a training, in steps of the model's batch."""
+
+    preset: str
+    kimg: float
+    eval_every: float
+    pairs: int
+    eval_seed: int
+    total_steps: int
+    eval_steps: int
+    ckpt_steps: int
+
+
+class _Run:
+    """One run's directory: its checkpoint (if resuming), trail and training time so far."""
+
+    def __init__(self, key: str, out: Path, seed: int, resume: bool, config: dict[str, Any]) -> None:
+        self.out, self.seed = out, int(seed)
+        self.ckpt_path = out / CHECKPOINT_NAME
+        self.record: dict[str, Any] | None = None
+        self.trail: list[dict[str, Any]] = []
+        self.prior_seconds = 0.0  # training time spent in earlier (killed or finished) invocations
+        if self.ckpt_path.exists():
+            if not resume:
+                raise OptionError(f"{str(out)!r} already holds a checkpoint; pass --resume to continue it or choose another --out")
+            record = read_checkpoint(self.ckpt_path, expected_model=key)
+            if int(record["seed"]) != self.seed:
+                raise CheckpointError(f"checkpoint {str(self.ckpt_path)!r} was trained with seed {record['seed']}, not {seed}")
+            if config and any(record["config"].get(k) != v for k, v in config.items()):
+                raise CheckpointError(f"checkpoint {str(self.ckpt_path)!r} has a different config than the overrides given")
+            self.record = record
+            self.trail = list(record.get("trail", []))
+            self.prior_seconds = float(record.get("train_seconds", 0.0))
+
+    @property
+    def step(self) -> int:
+        return 0 if self.record is None else int(self.record["step"])
+
+
+@overload
+def train(name: str, out: str | Path, *, seeds: None = None, **kwargs: Any) -> TrainRun: ...
+@overload
+def train(name: str, out: str | Path, *, seeds: Sequence[int], **kwargs: Any) -> list[TrainRun]: ...
+
+
 def train(
     name: str,
     out: str | Path,
@@ -173,6 +151,7 @@ def train(
     preset: str = "quick",
     kimg: float | None = None,
     seed: int = 0,
+    seeds: Sequence[int] | None = None,
     device: str | None = None,
     resume: bool = False,
     eval_every_kimg: float | None = None,
@@ -184,7 +163,8 @@ def train(
     on_step: Callable[[int], None] | None = None,
     bf16: bool = False,
     channels_last: bool | None = None,
-) -> TrainRun:
+    should_stop: Callable[[int], bool] | None = None,
+) -> TrainRun | list[TrainRun]:
     """Train reference model ``name`` into directory ``out`` and return its run record.
 
     The budget is ``kimg`` × 1,024 images (default: the preset's). Every ``eval_every_kimg`` the
@@ -193,11 +173,16 @@ def train(
     written. ``resume`` continues from ``out/checkpoint.pt`` if there is one. ``on_step(step)``
     is called after every step (tests use it to simulate a kill). ``bf16`` trains under bf16
     autocast (faster on CPUs with AVX512-BF16 and on GPUs; recorded in the checkpoint).
-    ``channels_last`` (default: on, or what a resumed run used) keeps activations NHWC: same
-    fp32 arithmetic, ~1.15-1.35× faster steps on CPU (measured), recorded in the checkpoint.
-    """
-    import interpbench
+    ``channels_last`` (default: on for one run, or what a resumed run used) keeps activations
+    NHWC: same fp32 arithmetic, ~1.15-1.35× faster steps on CPU (measured).
 
+    ``seeds=[0, 1, 2]`` trains those runs together as one batched computation, run ``s`` in
+    ``out/seed-s`` (each resumable on its own, also with ``seed=s, out=out/seed-s``), and returns
+    one :class:`TrainRun` per seed. Runs resumed at different steps are batched by step.
+    ``should_stop(step)`` is asked before every step; when it says True the training stops
+    cleanly, every run checkpointed (the returned runs then have ``finished=False``; train
+    again with ``resume=True`` to continue). ``interpbench reproduce --minutes`` uses it.
+    """
     key = canonical_name(name)
     p = get_preset(preset)
     kimg = float(p.kimg if kimg is None else kimg)
@@ -206,85 +191,118 @@ def train(
     pairs = int(p.eval_pairs if eval_pairs is None else eval_pairs)
     if kimg <= 0 or eval_every <= 0 or ckpt_every <= 0:
         raise OptionError("kimg, eval_every_kimg and checkpoint_every_kimg must be positive")
+    if seeds is not None:
+        seeds = [int(s) for s in seeds]
+        if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+            raise OptionError(f"seeds must be distinct non-negative integers, got {seeds}")
     dev = pick_device(device)
     out = Path(out)
-    ckpt_path = out / CHECKPOINT_NAME
-
-    record = None
-    prior_seconds = 0.0  # training time spent in earlier (killed or finished) invocations of this run
-    if ckpt_path.exists():
-        if not resume:
-            raise OptionError(f"{str(out)!r} already holds a checkpoint; pass --resume to continue it or choose another --out")
-        record = read_checkpoint(ckpt_path, expected_model=key)
-        if int(record["seed"]) != int(seed):
-            raise CheckpointError(f"checkpoint {str(ckpt_path)!r} was trained with seed {record['seed']}, not {seed}")
-        if config and any(record["config"].get(k) != v for k, v in config.items()):
-            raise CheckpointError(f"checkpoint {str(ckpt_path)!r} has a different config than the overrides given")
-        model_config = dict(record["config"])
-        prior_seconds = float(record.get("train_seconds", 0.0))
-        if channels_last is None:  # a resumed run keeps its memory format, so it stays bit-exact
-            channels_last = bool(record.get("channels_last", False))
-    else:
-        model_config = {**p.config_for(key), **(config or {})}
-
-    model = build(key, seed=seed, **model_config)
-    model_config = dataclasses.asdict(model.config)
-    channels_last = True if channels_last is None else bool(channels_last)
+    runs = [_Run(key, out, seed, resume, config or {})] if seeds is None else [
+        _Run(key, run_directory(out, s), s, resume, config or {}) for s in seeds]
+    configs = [dataclasses.asdict(make_config(key, **(r.record["config"] if r.record else {**p.config_for(key), **(config or {})})))
+               for r in runs]
+    if any(c != configs[0] for c in configs):
+        raise CheckpointError(f"the runs under {str(out)!r} have different configs and cannot be trained together")
+    batch = make_config(key, **configs[0]).batch_size
+    schedule = _Schedule(preset=preset, kimg=kimg, eval_every=eval_every, pairs=pairs, eval_seed=eval_seed,
+                         total_steps=budget_steps(kimg, batch),
+                         eval_steps=max(1, round(kimg_to_images(eval_every) / batch)),
+                         ckpt_steps=max(1, round(kimg_to_images(ckpt_every) / batch)))
     hardware = hardware_description(str(dev))
-    trainer = Trainer(model, seed=seed, device=dev, bf16=bf16, channels_last=channels_last)
-    trail: list[dict[str, Any]] = []
-    if record is not None:
-        trainer.load_state(record, str(ckpt_path))
-        trail = list(record.get("trail", []))
+    results: dict[int, TrainRun] = {}
+    # Runs resumed at different steps cannot share a step: each group of equal steps trains together.
+    for step in sorted({r.step for r in runs}):
+        group = [r for r in runs if r.step == step]
+        for run in _train_group(key, group, configs[0], schedule, dev, hardware, bf16, channels_last,
+                                batched=seeds is not None, progress=progress, on_step=on_step, should_stop=should_stop):
+            results[run.seed] = run
+    ordered = [results[r.seed] for r in runs]
+    return ordered[0] if seeds is None else ordered
 
-    batch = model.config.batch_size
-    total_steps = budget_steps(kimg, batch)
-    eval_steps = max(1, round(kimg_to_images(eval_every) / batch))
-    ckpt_steps = max(1, round(kimg_to_images(ckpt_every) / batch))
 
-    def evaluate() -> None:
-        seed_i = eval_seed + len(trail)
-        result = interpbench.score(model, seeds=[seed_i], pairs=pairs, keep_images=False, batch_size=256)
-        trail.append(evaluation_entry(trainer.step_count * batch / IMAGES_PER_KIMG, trainer.step_count, seed_i, result,
-                                      code_diagnostics(model, seed_i, pairs)))
+def _train_group(key: str, runs: list[_Run], config: dict[str, Any], schedule: _Schedule, dev: torch.device,
+                 hardware: str, bf16: bool, channels_last: bool | None, *, batched: bool, progress: bool | None,
+                 on_step: Callable[[int], None] | None, should_stop: Callable[[int], bool] | None) -> list[TrainRun]:
+    """Train ``runs`` (all at the same step) to the budget, or until ``should_stop``; write their summaries."""
+    import interpbench
 
-    def checkpoint() -> None:
-        save_checkpoint(ckpt_path, {
-            **trainer.state(),
-            "model": key, "config": model_config, "preset": preset, "seed": int(seed),
-            "kimg_target": kimg, "kimg_done": trainer.step_count * batch / IMAGES_PER_KIMG, "trail": trail,
-            "eval": {"every_kimg": eval_every, "pairs": pairs, "seed": eval_seed}, "bf16": bool(bf16), "channels_last": channels_last,
-            "train_seconds": prior_seconds + time.perf_counter() - started, "hardware": hardware,
+    models = [build(key, seed=r.seed, **config) for r in runs]
+    model_config = dataclasses.asdict(models[0].config)
+    if batched:
+        # vmap folds the seed axis into the convolutions' batch: channels_last buys nothing there.
+        channels_last = False
+        stepper: Trainer | SeedBatchTrainer = SeedBatchTrainer(models, [r.seed for r in runs], dev, bf16=bf16)
+    else:
+        if channels_last is None:  # a resumed run keeps its memory format, so it stays bit-exact
+            channels_last = bool(runs[0].record.get("channels_last", False)) if runs[0].record else True
+        stepper = Trainer(models[0], seed=runs[0].seed, device=dev, bf16=bf16, channels_last=bool(channels_last))
+    resumed = [r for r in runs if r.record is not None]
+    if resumed:
+        stepper.load_run_states([r.record for r in runs], [str(r.ckpt_path) for r in runs])  # type: ignore[misc]
+    batch = models[0].config.batch_size
+    k = len(runs)
+
+    def evaluate(i: int) -> None:
+        run, model = runs[i], stepper.scoring_model(i)
+        seed_i = schedule.eval_seed + len(run.trail)
+        result = interpbench.score(model, seeds=[seed_i], pairs=schedule.pairs, keep_images=False, batch_size=256)
+        run.trail.append(evaluation_entry(stepper.step_count * batch / IMAGES_PER_KIMG, stepper.step_count, seed_i, result,
+                                          code_diagnostics(model, seed_i, schedule.pairs)))
+
+    def checkpoint(i: int) -> None:
+        run = runs[i]
+        save_checkpoint(run.ckpt_path, {
+            **stepper.run_state(i),
+            "model": key, "config": model_config, "preset": schedule.preset, "seed": run.seed,
+            "kimg_target": schedule.kimg, "kimg_done": stepper.step_count * batch / IMAGES_PER_KIMG, "trail": run.trail,
+            "eval": {"every_kimg": schedule.eval_every, "pairs": schedule.pairs, "seed": schedule.eval_seed},
+            "bf16": bool(bf16), "channels_last": bool(channels_last), "batched_seeds": k,
+            "train_seconds": run.prior_seconds + time.perf_counter() - started, "hardware": hardware,
         })
 
-    start_step = trainer.step_count
+    for run in runs:
+        run.out.mkdir(parents=True, exist_ok=True)
+    start_step = stepper.step_count
+    total = schedule.total_steps
     started = time.perf_counter()
-    bar = tqdm(total=total_steps * batch, initial=min(start_step, total_steps) * batch, desc=f"train {key}",
+    label = key if not batched else f"{key} seeds {','.join(str(r.seed) for r in runs)}"
+    bar = tqdm(total=total * batch * k, initial=min(start_step, total) * batch * k, desc=f"train {label}",
                unit="img", unit_scale=True, disable=None if progress is None else not progress, smoothing=0.1)
     with bar:
-        while trainer.step_count < total_steps:
-            losses = trainer.step()
-            s = trainer.step_count
-            bar.update(batch)
-            if s % 25 == 0 or s == total_steps:
-                bar.set_postfix({k: f"{float(losses[k]):.4g}" for k in model.log_keys})
-            due_eval = s % eval_steps == 0 or s == total_steps
-            if due_eval:
-                evaluate()
-                last = trail[-1]
-                bar.write(f"[{key}] {evaluation_line(last)}")
-            if due_eval or s % ckpt_steps == 0:
-                checkpoint()
+        while stepper.step_count < total:
+            if should_stop is not None and should_stop(stepper.step_count):
+                if stepper.step_count > start_step:
+                    for i in range(k):
+                        checkpoint(i)
+                break
+            losses = stepper.step()
+            s = stepper.step_count
+            bar.update(batch * k)
+            if s % 25 == 0 or s == total:
+                bar.set_postfix({name: f"{float(losses[name].float().mean()):.4g}" for name in models[0].log_keys})
+            due_eval = s % schedule.eval_steps == 0 or s == total
+            for i in range(k):
+                if due_eval:
+                    evaluate(i)
+                    bar.write(f"[{key} seed {runs[i].seed}] {evaluation_line(runs[i].trail[-1])}")
+                if due_eval or s % schedule.ckpt_steps == 0:
+                    checkpoint(i)
             if on_step is not None:
                 on_step(s)
-        if record is not None and start_step >= total_steps and (not trail or trail[-1]["step"] != start_step):
-            evaluate()  # resumed a finished run with a budget it already met: make sure a final score exists
-            checkpoint()
-    # Wall time over every invocation of the run (evaluations included), as the checkpoint recorded it.
-    wall = prior_seconds + time.perf_counter() - started
-    run = TrainRun(model=key, preset=preset, kimg=kimg, seed=int(seed), steps=trainer.step_count,
-                   checkpoint=str(ckpt_path), trail=trail, wall_seconds=wall,
-                   samples_per_second=trainer.step_count * batch / wall if wall > 0 else 0.0, config=model_config,
-                   device=str(dev), hardware=hardware)
-    write_text_atomic(out / SUMMARY_NAME, json.dumps(run.to_dict(), indent=1) + "\n")
-    return run
+        if resumed and start_step >= total:
+            for i, run in enumerate(runs):  # resumed a finished run: make sure a final score exists
+                if not run.trail or run.trail[-1]["step"] != start_step:
+                    evaluate(i)
+                    checkpoint(i)
+    elapsed = time.perf_counter() - started
+    out: list[TrainRun] = []
+    for run in runs:
+        # Wall time over every invocation of the run (evaluations included), as the checkpoint recorded it.
+        wall = run.prior_seconds + elapsed
+        record = TrainRun(model=key, preset=schedule.preset, kimg=schedule.kimg, seed=run.seed, steps=stepper.step_count,
+                          checkpoint=str(run.ckpt_path), trail=run.trail, wall_seconds=wall,
+                          samples_per_second=stepper.step_count * batch / wall if wall > 0 else 0.0, config=model_config,
+                          device=str(dev), hardware=hardware, batched_seeds=k, finished=stepper.step_count >= total)
+        write_text_atomic(run.out / SUMMARY_NAME, json.dumps(record.to_dict(), indent=1) + "\n")
+        out.append(record)
+    return out
