@@ -57,6 +57,7 @@ def score(
     keep_images: bool = True,
     progress: bool | None = False,
     model_info: dict[str, Any] | None = None,
+    search_device: str | None = None,
 ) -> Result:
     """Run the benchmark on ``model`` and return a :class:`Result`.
 
@@ -66,6 +67,9 @@ def score(
     :class:`Harness`. Each seed draws its own endpoints; the result holds the mean and spread.
     ``progress=None`` shows a bar only on a terminal. ``model_info`` (checkpoint hash, training
     budget, preset, seed…) is stored with the result's provenance.
+
+    ``search_device`` (e.g. ``"cuda"``) runs the nearest-line search in torch on that device; it
+    picks the same bank lines as the default NumPy search, so scores do not change.
 
     Before encoding each seed's endpoints the adapter's optional ``on_protocol_seed(seed)`` is
     called (stochastic encoders reseed there); its optional ``scoring_info()`` dict is stored in
@@ -78,7 +82,7 @@ def score(
     n_batches = len(seeds) * (math.ceil(2 * pairs / harness.batch_size) + math.ceil(pairs * steps / harness.batch_size))
     bar = tqdm(total=n_batches, desc=f"scoring {harness.name}", unit="batch", disable=None if progress is None else not progress, leave=False)
     with bar:
-        per_seed = [_score_seed(harness, seed, pairs, steps, path, keep_images, bar.update) for seed in seeds]
+        per_seed = [_score_seed(harness, seed, pairs, steps, path, keep_images, bar.update, search_device) for seed in seeds]
     info = {"name": harness.name, **harness.describe(), **(model_info or {})}
     return Result(
         model=info,
@@ -88,7 +92,8 @@ def score(
     )
 
 
-def _score_seed(harness: Harness, seed: int, pairs: int, steps: int, path: str, keep_images: bool, tick: Any) -> SeedScore:
+def _score_seed(harness: Harness, seed: int, pairs: int, steps: int, path: str, keep_images: bool, tick: Any,
+                search_device: str | None = None) -> SeedScore:
     ends = endpoint_angles(seed, pairs)
     endpoints = render(np.concatenate([ends[:, 0], ends[:, 1]]))
     harness.start_seed(seed)
@@ -99,7 +104,7 @@ def _score_seed(harness: Harness, seed: int, pairs: int, steps: int, path: str, 
     true_ends = np.stack([endpoints[:pairs], endpoints[pairs:]], axis=1)
     return SeedScore(
         seed=seed,
-        scores=score_paths(images, endpoints=true_ends),
+        scores=score_paths(images, endpoints=true_ends, search_device=search_device),
         endpoint_angles=ends,
         images=images if keep_images else None,
     )

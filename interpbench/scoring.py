@@ -36,19 +36,19 @@ class PathScores:
     output_spread: float | None = None  # spread of all decoded images relative to the true endpoints' (0: collapsed)
 
 
-def score_paths(paths: np.ndarray, endpoints: np.ndarray | None = None) -> PathScores:
+def score_paths(paths: np.ndarray, endpoints: np.ndarray | None = None, search_device: str | None = None) -> PathScores:
     """Score decoded paths shaped (n_paths, n_steps, 32, 32), raw: no clipping, no rescaling.
 
     ``endpoints``, shaped (n_paths, 2, 32, 32), are the true start and end images; with them the
     reconstruction error at t = 0 and t = 1 and the output spread (collapse diagnostic) are
-    reported too.
+    reported too. ``search_device`` runs the nearest-line search in torch on that device (same lines).
     """
     x = np.asarray(paths)
     if x.ndim != 4 or x.shape[2:] != (32, 32) or x.shape[0] < 1 or x.shape[1] < 2:
         raise ValueError(f"paths must have shape (n_paths ≥ 1, n_steps ≥ 2, 32, 32), got {x.shape}")
     if not np.all(np.isfinite(x)):
         raise ValueError("paths contain NaN or inf; a model's non-finite output cannot be scored")
-    distances, angles = nearest_line(x)
+    distances, angles = nearest_line(x, device=search_device)
     per_path = smoothness(angles)
     aggregate, n_undefined = aggregate_smoothness(per_path)
     recon = spread = None
