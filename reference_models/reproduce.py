@@ -1,0 +1,163 @@
+"""Reproduce the paper's Table 1: train every model's seeds (batched), score, probe, file, compare.
+
+``interpbench reproduce`` drives :func:`reproduce`. One model at a time, ACAI and Baseline
+first, its seeds train together in one process (:func:`reference_models.train` with ``seeds``),
+each run in ``OUT/<model>/seed-N``. When a model's runs have met the budget they are scored
+(5 protocol seeds each), the first run is probed on lines, one leaderboard entry with the spread
+over training seeds is filed, and ``OUT/<model>/filed.json`` marks the model done. A time limit
+stops the training cleanly, everything checkpointed; running the same command again continues
+where it stopped and skips what is filed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from interpbench.atomic import write_text_atomic
+from interpbench.errors import OptionError
+
+from .loading import load_trained
+from .registry import canonical_name
+from .training.engine import TrainRun, train
+from .training.trail import paper_figure
+
+__all__ = ["PAPER_ORDER", "ModelOutcome", "reproduce", "table1_lines"]
+
+# Table 1's models, ACAI and Baseline first: the comparison that matters most lands first.
+PAPER_ORDER = ("acai", "baseline", "dropout", "denoising", "vae", "aae", "vqvae")
+FILED_NAME = "filed.json"
+
+
+@dataclass
+class ModelOutcome:
+    """What :func:`reproduce` did with one model: ``filed``, ``already filed``, ``stopped`` or ``not started``."""
+
+    model: str
+    status: str
+    runs: list[TrainRun] = field(default_factory=list)
+    entry: str | None = None
+    figures: list[dict[str, Any]] = field(default_factory=list)  # each run's paper-style figure
+
+
+def reproduce(
+    out: str | Path,
+    *,
+    models: Sequence[str] = PAPER_ORDER,
+    seeds: Sequence[int] = (0, 1, 2),
+    preset: str = "paper",
+    kimg: float | None = None,
+    minutes: float | None = None,
+    leaderboard: str | Path | None = None,
+    device: str | None = None,
+    eval_every_kimg: float | None = None,
+    eval_pairs: int | None = None,
+    score_seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    probe_restarts: int = 10,
+    config: dict[str, Any] | None = None,
+    progress: bool | None = None,
+    echo: Callable[[str], None] = print,
+) -> list[ModelOutcome]:
+    """Train, score and file the Table 1 set into ``out``; returns one :class:`ModelOutcome` per model.
+
+    ``minutes`` bounds the wall time: training stops cleanly when it is spent (run again to
+    continue). Entries are filed in ``leaderboard`` (default ``out/leaderboard``).
+    """
+    from interpbench.leaderboard import add_entry, entry_from_results
+
+    names = [canonical_name(m) for m in models]
+    if len(set(names)) != len(names):
+        raise OptionError(f"a model is named twice in {list(models)}")
+    if minutes is not None and minutes <= 0:
+        raise OptionError(f"minutes must be positive, got {minutes}")
+    out = Path(out)
+    board = Path(leaderboard) if leaderboard is not None else out / "leaderboard"
+    deadline = None if minutes is None else time.monotonic() + 60.0 * minutes
+
+    def out_of_time(_step: int = 0) -> bool:
+        return deadline is not None and time.monotonic() >= deadline
+
+    outcomes: list[ModelOutcome] = []
+    for name in names:
+        marker = out / name / FILED_NAME
+        if marker.is_file():
+            filed = json.loads(marker.read_text())
+            outcomes.append(ModelOutcome(name, "already filed", entry=filed["entry"], figures=filed["figures"]))
+            continue
+        if out_of_time():
+            outcomes.append(ModelOutcome(name, "not started"))
+            continue
+        runs = train(name, out / name, seeds=list(seeds), preset=preset, kimg=kimg, device=device, resume=True,
+                     eval_every_kimg=eval_every_kimg, eval_pairs=eval_pairs, config=config, progress=progress,
+                     should_stop=out_of_time)
+        if not all(r.finished for r in runs):
+            done = min(r.steps for r in runs) * runs[0].config["batch_size"] / 1024
+            echo(f"{name}: stopped at {done:g} of {runs[0].kimg:g} kimg (time limit); run the same command again to continue")
+            outcomes.append(ModelOutcome(name, "stopped", runs=runs))
+            continue
+        echo(f"{name}: trained {len(runs)} seeds to {runs[0].kimg:g} kimg; scoring {len(score_seeds)} protocol seeds each")
+        records, probes = [], None
+        for i, run in enumerate(runs):
+            model, info = load_trained(name, run.checkpoint, device=device)
+            result = _score(model, info, score_seeds)
+            records.append(result.to_dict())
+            if i == 0:
+                probes = _lines_probes(model, info, probe_restarts)
+        entry = entry_from_results(
+            records, probes=probes, labels=[r.checkpoint for r in runs],
+            notes=f"interpbench reproduce: {len(runs)} training seeds trained batched; probes on training seed {runs[0].seed}",
+        )
+        path = add_entry(board, entry)
+        figures = [paper_figure(r.trail) for r in runs]
+        write_text_atomic(marker, json.dumps({"entry": str(path), "figures": figures}, indent=1) + "\n")
+        echo(f"{name}: filed {path}")
+        outcomes.append(ModelOutcome(name, "filed", runs=runs, entry=str(path), figures=figures))
+    for line in table1_lines(outcomes):
+        echo(line)
+    return outcomes
+
+
+def _score(model: Any, info: dict[str, Any], seeds: Sequence[int]) -> Any:
+    import interpbench
+
+    return interpbench.score(model, seeds=list(seeds), model_info=info, keep_images=False)
+
+
+def _lines_probes(model: Any, info: dict[str, Any], restarts: int) -> dict[str, float]:
+    from interpbench.probes import probe
+
+    result = probe(model, "lines", restarts=restarts, model_info=info)
+    return {f"lines/{name}": float(acc) for name, acc in result.accuracy.items()}
+
+
+def table1_lines(outcomes: Sequence[ModelOutcome]) -> list[str]:
+    """The paper's Table 1 beside ours: the paper-style figure (median of the last 20), mean ± std over runs."""
+    from interpbench.leaderboard.paper import PAPER_TABLE1, paper_key
+
+    ours = {o.model: o.figures for o in outcomes if o.figures}
+    lines = ["", "Table 1 (Mean Distance ×10⁻³, Smoothness; ours: median of the last 20 evaluations, mean ± std over runs)",
+             f"{'model':<10}{'paper MD':>14}{'ours MD':>16}{'paper Sm':>14}{'ours Sm':>16}  runs"]
+    for row in PAPER_TABLE1:
+        figures = ours.get(paper_key(row.model), [])
+        md = _mean_std([f["mean_distance"] for f in figures], 1e3)
+        sm = _mean_std([f["smoothness"] for f in figures], 1.0)
+        lines.append(f"{row.model:<10}{row.mean_distance_e3:>8.2f} ± {row.mean_distance_e3_std:<4.2f}{md:>16}"
+                     f"{row.smoothness:>8.2f} ± {row.smoothness_std:<4.2f}{sm:>16}  {len(figures) or '—'}")
+    return lines
+
+
+def _mean_std(values: list[float | None], scale: float) -> str:
+    if not values:
+        return "—"
+    defined = [v * scale for v in values if v is not None]
+    if not defined:
+        return "undefined"
+    mean, std = float(np.mean(defined)), float(np.std(defined))
+    text = f"{mean:.2f} ± {std:.2f}"
+    return text if len(defined) == len(values) else f"{text} ({len(values) - len(defined)} undef.)"
