@@ -20,8 +20,9 @@ from .options import SeedList, parse_overrides
 @click.option("--eval-pairs", type=click.IntRange(1, 2500), help="Interpolations per trail evaluation [default: the preset's].")
 @click.option("--bf16", is_flag=True, help="Train under bf16 autocast (~1.5-1.8x faster on AVX512-BF16 CPUs; changes numerics).")
 @click.option("--channels-last/--no-channels-last", default=None, help="NHWC activations (fp32 as before; ~1.15-1.35x faster on CPU) [default: on; a resumed run keeps its own].")
+@click.option("--cuda-graph/--no-cuda-graph", default=None, help="Capture the whole step as one CUDA graph [default: on for CUDA].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config field (see `interpbench models`); repeatable.")
-def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every, eval_pairs, bf16, channels_last, overrides):  # type: ignore[no-untyped-def]
+def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every, eval_pairs, bf16, channels_last, cuda_graph, overrides):  # type: ignore[no-untyped-def]
     """Train reference MODEL (see `interpbench models`) and print its final benchmark score.
 
     With --seeds, the runs of those seeds train together as one batched computation, each in
@@ -37,7 +38,8 @@ def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every,
     default_out = f"runs/{key}-{preset}-s{seed}" if not seeds else f"runs/{key}-{preset}"
     result = run_training(key, out_dir or default_out, preset=preset, kimg=kimg, seed=seed, seeds=seeds or None,
                           device=device, resume=resume, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
-                          config=parse_overrides(overrides) or None, progress=None, bf16=bf16, channels_last=channels_last)
+                          config=parse_overrides(overrides) or None, progress=None, bf16=bf16, channels_last=channels_last,
+                          cuda_graph=cuda_graph)
     for run in result if isinstance(result, list) else [result]:
         report_run(run)
 

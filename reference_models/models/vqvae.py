@@ -223,7 +223,8 @@ class VQVAE(ReferenceModel):
         flat, idx = outputs["ema_vectors"], outputs["ema_index"]
         codebook, ema_count, ema_sum = buffers["codebook"], buffers["ema_count"], buffers["ema_sum"]
         decay, k, eps = self.config.decay, self.config.codebook_size, self.config.epsilon
-        counts = torch.bincount(idx, minlength=k).to(flat.dtype)
+        # index_add_, not bincount: a fixed-size output, so the update can be captured in a CUDA graph.
+        counts = torch.zeros(k, device=flat.device, dtype=flat.dtype).index_add_(0, idx, torch.ones_like(idx, dtype=flat.dtype))
         sums = torch.zeros_like(ema_sum).index_add_(0, idx, flat)
         ema_count.mul_(decay).add_(counts, alpha=1 - decay)
         ema_sum.mul_(decay).add_(sums, alpha=1 - decay)

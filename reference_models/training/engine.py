@@ -29,6 +29,7 @@ from interpbench.provenance import hardware_description
 from ..registry import build, canonical_name, make_config
 from .checkpoint import read_checkpoint, save_checkpoint
 from .presets import IMAGES_PER_KIMG, PAPER_KIMG, budget_steps, get_preset, kimg_to_images
+from .graph_step import GraphedStep
 from .seed_batch import SeedBatchTrainer
 from .trail import code_diagnostics, collapse_summary, evaluation_entry, evaluation_line, paper_figure
 from .trainer import Trainer
@@ -164,6 +165,7 @@ def train(
     bf16: bool = False,
     channels_last: bool | None = None,
     should_stop: Callable[[int], bool] | None = None,
+    cuda_graph: bool | None = None,
 ) -> TrainRun | list[TrainRun]:
     """Train reference model ``name`` into directory ``out`` and return its run record.
 
@@ -182,6 +184,8 @@ def train(
     ``should_stop(step)`` is asked before every step; when it says True the training stops
     cleanly, every run checkpointed (the returned runs then have ``finished=False``; train
     again with ``resume=True`` to continue). ``interpbench reproduce --minutes`` uses it.
+    ``cuda_graph`` (default: on for CUDA devices) captures the whole step once as a CUDA graph
+    and replays it (:class:`~reference_models.training.graph_step.GraphedStep`).
     """
     key = canonical_name(name)
     p = get_preset(preset)
@@ -196,6 +200,9 @@ def train(
         if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
             raise OptionError(f"seeds must be distinct non-negative integers, got {seeds}")
     dev = pick_device(device)
+    if cuda_graph and dev.type != "cuda":
+        raise OptionError(f"CUDA graphs need a CUDA device, not {str(dev)!r}")
+    graphed = dev.type == "cuda" if cuda_graph is None else bool(cuda_graph)
     out = Path(out)
     runs = [_Run(key, out, seed, resume, config or {})] if seeds is None else [
         _Run(key, run_directory(out, s), s, resume, config or {}) for s in seeds]
@@ -213,7 +220,7 @@ def train(
     # Runs resumed at different steps cannot share a step: each group of equal steps trains together.
     for step in sorted({r.step for r in runs}):
         group = [r for r in runs if r.step == step]
-        for run in _train_group(key, group, configs[0], schedule, dev, hardware, bf16, channels_last,
+        for run in _train_group(key, group, configs[0], schedule, dev, hardware, bf16, channels_last, graphed,
                                 batched=seeds is not None, progress=progress, on_step=on_step, should_stop=should_stop):
             results[run.seed] = run
     ordered = [results[r.seed] for r in runs]
@@ -221,7 +228,7 @@ def train(
 
 
 def _train_group(key: str, runs: list[_Run], config: dict[str, Any], schedule: _Schedule, dev: torch.device,
-                 hardware: str, bf16: bool, channels_last: bool | None, *, batched: bool, progress: bool | None,
+                 hardware: str, bf16: bool, channels_last: bool | None, graphed: bool, *, batched: bool, progress: bool | None,
                  on_step: Callable[[int], None] | None, should_stop: Callable[[int], bool] | None) -> list[TrainRun]:
     """Train ``runs`` (all at the same step) to the budget, or until ``should_stop``; write their summaries."""
     import interpbench
@@ -231,14 +238,17 @@ def _train_group(key: str, runs: list[_Run], config: dict[str, Any], schedule: _
     if batched:
         # vmap folds the seed axis into the convolutions' batch: channels_last buys nothing there.
         channels_last = False
-        stepper: Trainer | SeedBatchTrainer = SeedBatchTrainer(models, [r.seed for r in runs], dev, bf16=bf16)
+        stepper: Any = SeedBatchTrainer(models, [r.seed for r in runs], dev, bf16=bf16, capturable=graphed)
     else:
         if channels_last is None:  # a resumed run keeps its memory format, so it stays bit-exact
             channels_last = bool(runs[0].record.get("channels_last", False)) if runs[0].record else True
-        stepper = Trainer(models[0], seed=runs[0].seed, device=dev, bf16=bf16, channels_last=bool(channels_last))
+        stepper = Trainer(models[0], seed=runs[0].seed, device=dev, bf16=bf16, channels_last=bool(channels_last),
+                          capturable=graphed)
     resumed = [r for r in runs if r.record is not None]
     if resumed:
-        stepper.load_run_states([r.record for r in runs], [str(r.ckpt_path) for r in runs])  # type: ignore[misc]
+        stepper.load_run_states([r.record for r in runs], [str(r.ckpt_path) for r in runs])
+    if graphed:
+        stepper = GraphedStep(stepper)
     batch = models[0].config.batch_size
     k = len(runs)
 
@@ -258,7 +268,7 @@ def _train_group(key: str, runs: list[_Run], config: dict[str, Any], schedule: _
             "model": key, "config": model_config, "preset": schedule.preset, "seed": run.seed,
             "kimg_target": schedule.kimg, "kimg_done": stepper.step_count * batch / IMAGES_PER_KIMG, "trail": run.trail,
             "eval": {"every_kimg": schedule.eval_every, "pairs": schedule.pairs, "seed": schedule.eval_seed},
-            "bf16": bool(bf16), "channels_last": bool(channels_last), "batched_seeds": k,
+            "bf16": bool(bf16), "channels_last": bool(channels_last), "batched_seeds": k, "cuda_graph": graphed,
             "train_seconds": run.prior_seconds + time.perf_counter() - started, "hardware": hardware,
         })
 

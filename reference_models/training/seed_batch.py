@@ -36,7 +36,7 @@ class SeedBatchTrainer:
     """
 
     def __init__(self, models: Sequence[ReferenceModel], seeds: Sequence[int], device: torch.device | str = "cpu",
-                 bf16: bool = False) -> None:
+                 bf16: bool = False, capturable: bool = False) -> None:
         if len(models) != len(seeds) or not models:
             raise ValueError("one model per seed, at least one")
         self.device = torch.device(device)
@@ -52,7 +52,8 @@ class SeedBatchTrainer:
         lrs = self.template.group_lr()
         fused = True if self.device.type == "cuda" else None
         self.optimizers = {
-            g: torch.optim.Adam([self.params[n] for n in ns], lr=lrs.get(g, self.template.config.lr), fused=fused)
+            g: torch.optim.Adam([self.params[n] for n in ns], lr=lrs.get(g, self.template.config.lr), fused=fused,
+                                capturable=capturable)
             for g, ns in self.group_names.items()
         }
         self.streams, self.generators = [], []
@@ -74,12 +75,21 @@ class SeedBatchTrainer:
 
     def step(self) -> dict[str, torch.Tensor]:
         """One optimisation step of every run; returns each output as a (k, …) tensor."""
+        outputs = self.compute(*self.draw())
+        self.step_count += 1
+        return outputs
+
+    def draw(self) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Every run's next batch and noise, from its own streams, stacked along the seed axis."""
         xs = [stream.next() for stream in self.streams]
         noises = [self.template.noise(x, g) for x, g in zip(xs, self.generators)]
-        noise = {key: torch.stack([n[key] for n in noises]) for key in noises[0]}
+        return torch.stack(xs), {key: torch.stack([n[key] for n in noises]) for key in noises[0]}
+
+    def compute(self, x: torch.Tensor, noise: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Forward, backward, every optimiser step and the buffer updates of all runs (no host sync)."""
         self.template.train()
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            outputs = self._losses(self.params, self.buffers, torch.stack(xs), noise)
+            outputs = self._losses(self.params, self.buffers, x, noise)
         for opt in self.optimizers.values():
             opt.zero_grad(set_to_none=True)
         groups = list(self.optimizers)
@@ -91,7 +101,6 @@ class SeedBatchTrainer:
         with torch.no_grad():
             for i in range(self.k):
                 self.template.update_buffers({k: v[i] for k, v in outputs.items()}, {n: b[i] for n, b in self.buffers.items()})
-        self.step_count += 1
         return {k: v.detach() for k, v in outputs.items()}
 
     # ------------------------------------------------------------- one run's view

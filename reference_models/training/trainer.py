@@ -20,11 +20,14 @@ class Trainer:
     """Optimisers, RNG and the training step of one model on one device.
 
     ``step`` is what the throughput benchmark times; it returns the step's losses as tensors
-    (not floats) so the host never waits for the device between steps.
+    (not floats) so the host never waits for the device between steps. It is ``draw`` (the
+    batch and noise, from the run's streams) then ``compute`` (forward, backward, every
+    optimiser, buffer updates): :class:`~reference_models.training.graph_step.GraphedStep`
+    captures ``compute`` once as a CUDA graph (``capturable=True`` Adam) and replays it.
     """
 
     def __init__(self, model: ReferenceModel, seed: int, device: torch.device | str = "cpu",
-                 channels_last: bool = False, bf16: bool = False) -> None:
+                 channels_last: bool = False, bf16: bool = False, capturable: bool = False) -> None:
         self.device = torch.device(device)
         # bf16 autocast: opt-in, since it changes the numerics the paper's numbers were made with.
         # On this project's AVX512-BF16 CPU it measured ~1.2-1.3× faster for the baseline step.
@@ -41,7 +44,7 @@ class Trainer:
         # Fused Adam is one kernel per step on CUDA; on CPU the default (foreach) is as fast.
         fused = True if self.device.type == "cuda" else None
         self.optimizers = {
-            name: torch.optim.Adam(params, lr=lrs.get(name, model.config.lr), fused=fused)
+            name: torch.optim.Adam(params, lr=lrs.get(name, model.config.lr), fused=fused, capturable=capturable)
             for name, params in self.groups.items()
         }
         self.step_count = 0
@@ -52,10 +55,19 @@ class Trainer:
 
     def step(self, x: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """One optimisation step of every optimiser on batch ``x`` (default: the next streamed batch)."""
+        losses = self.compute(*self.draw(x))
+        self.step_count += 1
+        return losses
+
+    def draw(self, x: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The next batch (unless ``x`` is given) and the step's noise, in the run's stream order."""
         if x is None:
             x = self.batch()
+        return x, self.model.noise(x, self.generator)
+
+    def compute(self, x: torch.Tensor, noise: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Forward, backward, every optimiser step and the buffer updates, on given inputs (no host sync)."""
         self.model.train()
-        noise = self.model.noise(x, self.generator)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             losses = self.model.losses(x, noise)
         for opt in self.optimizers.values():
@@ -67,7 +79,6 @@ class Trainer:
         for opt in self.optimizers.values():
             opt.step()
         self.model.update_buffers(losses, dict(self.model.named_buffers()))
-        self.step_count += 1
         return {k: v.detach() for k, v in losses.items()}
 
     # ------------------------------------------------------------- resumption
