@@ -43,8 +43,8 @@ def _eager_step(name: str):  # type: ignore[no-untyped-def]
 def _engine_step(name: str, bf16: bool = False, channels_last: bool = False, compiled: bool = False):  # type: ignore[no-untyped-def]
     trainer = rm.Trainer(rm.build(name, seed=0), seed=0, bf16=bf16, channels_last=channels_last)
     if compiled:
-        # Inductor on the two networks every model shares; the losses stay eager (they take a
-        # torch.Generator). Compilation happens in the warm-up rounds, outside the timing.
+        # Inductor on the two networks every model shares; the losses stay eager. Compilation
+        # happens in the warm-up rounds, outside the timing.
         trainer.model.encoder.compile()
         trainer.model.decoder.compile()
     return lambda: trainer.step()
