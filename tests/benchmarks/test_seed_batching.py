@@ -45,7 +45,8 @@ def test_three_seeds_per_step(benchmark, name: str, impl: str) -> None:  # type:
     benchmark.group = f"3 seeds, one step each: {name}"
     benchmark.extra_info["threads"] = torch.get_num_threads()
     benchmark.pedantic(step, rounds=10, iterations=1, warmup_rounds=2)
-    benchmark.extra_info["samples_per_s_per_run"] = 64 / benchmark.stats.stats.mean
+    if benchmark.stats:  # None under --benchmark-disable
+        benchmark.extra_info["samples_per_s_per_run"] = 64 / benchmark.stats.stats.mean
 
 
 @pytest.fixture(scope="module")
