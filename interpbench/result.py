@@ -16,7 +16,7 @@ from .jsonfile import read_json_object
 from .metrics import COLLAPSE_SPREAD, is_collapsed
 from .scoring import PathScores
 
-__all__ = ["Protocol", "SeedScore", "Result", "RESULT_FORMAT"]
+__all__ = ["Protocol", "SeedScore", "Result", "RESULT_FORMAT", "undefined_text", "smoothness_text"]
 
 RESULT_FORMAT = "interpbench-result"
 RESULT_FORMAT_VERSION = 1
@@ -59,6 +59,8 @@ class Result:
     protocol: Protocol
     seeds: list[SeedScore]
     provenance: dict[str, Any] = field(default_factory=dict)
+    # Failed pre-scoring sanity checks: [{"code": "value_range" | "reconstruction", "message": ...}].
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     # ---------------------------------------------------------------- headline
     @property
@@ -121,15 +123,20 @@ class Result:
             ("output spread", "output_spread", 1.0, "{:.3f}"),
         ]
         for label, metric, scale, fmt in rows:
-            values = [v * scale for v in self.per_seed(metric) if v is not None]
-            if not values:
+            raw = self.per_seed(metric)
+            if all(v is None for v in raw):
                 continue
+            if metric == "smoothness" and any(math.isnan(v) for v in raw):
+                lines.append(self._undefined_smoothness_row(label, raw, fmt))
+                continue
+            values = [v * scale for v in raw]
             mean, std = _mean_std(values)
             lines.append(
                 f"{label:<26}{fmt.format(mean):>10}{fmt.format(std):>10}   " + "  ".join(fmt.format(v) for v in values)
             )
         undefined = self.per_seed("n_undefined")
-        lines.append(f"{'undefined Smoothness':<26}{sum(undefined):>10}{'':>10}   " + "  ".join(f"{u}/{p.pairs}" for u in undefined))
+        lines.append(f"{'undefined Smoothness':<26}{f'{sum(undefined)} of {p.pairs * len(undefined)}':>20}   "
+                     + "  ".join(f"{u} of {p.pairs}" for u in undefined))
         if self.collapsed:
             lines.append("collapsed: the decoded images are all one image (output spread < "
                          f"{COLLAPSE_SPREAD} of the data's), whatever the code")
@@ -137,6 +144,12 @@ class Result:
         if prov:
             lines += ["", f"interpbench {prov.get('package_version')} · spec {prov.get('spec_version')} · {prov.get('hardware')}"]
         return "\n".join(lines)
+
+    def _undefined_smoothness_row(self, label: str, raw: list[float], fmt: str) -> str:
+        """Smoothness when some seed has every interpolation undefined: no mean, "undefined" per seed."""
+        total, n = self.n_undefined, self.protocol.pairs * len(raw)
+        cells = ["undefined" if math.isnan(v) else fmt.format(v) for v in raw]
+        return f"{label:<26}{undefined_text(total, n):>20}   " + "  ".join(cells)
 
     def to_dict(self, per_path: bool = True) -> dict[str, Any]:
         """A JSON-ready dict; ``per_path=False`` leaves out the per-interpolation arrays."""
@@ -167,6 +180,7 @@ class Result:
             "metrics": metrics,
             "seeds": seeds,
             "provenance": self.provenance,
+            "warnings": list(self.warnings),
         }
 
     def to_json(self, per_path: bool = True) -> str:
@@ -217,7 +231,8 @@ class Result:
                 seeds.append(
                     SeedScore(seed=int(entry["seed"]), scores=scores, endpoint_angles=np.asarray(entry["endpoint_angles"]))
                 )
-            return cls(model=dict(data["model"]), protocol=protocol, seeds=seeds, provenance=dict(data.get("provenance", {})))
+            return cls(model=dict(data["model"]), protocol=protocol, seeds=seeds, provenance=dict(data.get("provenance", {})),
+                       warnings=[dict(w) for w in data.get("warnings", [])])
         except DataError:
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
@@ -227,6 +242,18 @@ class Result:
     def load(cls, path: str | os.PathLike[str]) -> Result:
         """Read a result JSON file written by :meth:`save`."""
         return cls.from_dict(read_json_object(path, "result file"))
+
+
+def undefined_text(k: int, n: int) -> str:
+    """How every table writes undefined Smoothness counts: "undefined (k of n)"."""
+    return f"undefined ({k} of {n})"
+
+
+def smoothness_text(mean: float | None, std: float | None, n_undefined: int, n_paths: int, fmt: str = "{:.3f}") -> str:
+    """Smoothness as "mean ± std", or "undefined (k of n)" when there is no number."""
+    if mean is None or math.isnan(mean):
+        return undefined_text(n_undefined, n_paths)
+    return f"{fmt.format(mean)} ± {fmt.format(std or 0.0)}"
 
 
 def _training_note(model: dict[str, Any]) -> str:
