@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .harness import VALUE_RANGES
+from .harness import LAYOUTS, VALUE_RANGES
 
 __all__ = ["MEAN_IMAGE_MSE", "SanityWarning", "check_endpoints"]
 
@@ -93,7 +93,7 @@ def check_endpoints(
             "reconstruction",
             f"{name!r} reconstructs its endpoints worse than the mean image does (MSE {recon:.3g} vs "
             f"{MEAN_IMAGE_MSE}): the model is untrained, or does not get or return the images it expects; check the input "
-            f"layout (it was given {layout}: --layout flat for a model on 1024-vectors, else NCHW, NHWC or NHW) "
+            f"layout (it was given {layout}; try --layout {', '.join(o for o in LAYOUTS if o != layout)}) "
             "and the value range (--value-range 0,1 for a 0..1 model, or value_range='auto')",
         ))
     return out

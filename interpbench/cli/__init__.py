@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "probe": "interpbench.cli.probe:probe",
     "leaderboard": "interpbench.cli.leaderboard:leaderboard",
     "check": "interpbench.cli.check:check",
+    "plot": "interpbench.cli.plot:plot",
 }
 
 
