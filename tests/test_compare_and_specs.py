@@ -195,3 +195,24 @@ def test_cli_runs_as_console_script_from_a_user_folder(tmp_path):
     proc = subprocess.run([script, "run", "--adapter", "userpkg_q:Identity", "--pairs", "4"], cwd=tmp_path,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.filterwarnings("ignore::interpbench.errors.InterpbenchWarning")  # a constant decoder
+def test_undefined_counts_agree_between_result_table_and_baseline_check(tmp_path):
+    from interpbench.check import compare, write_baseline
+
+    constant = (lambda x: x[:, :1], lambda z: np.zeros((len(z), 32, 32)) - 1)
+    result = interpbench.score(constant, pairs=4, seeds=[0, 1], layout="flat")
+    write_baseline(result, tmp_path / "b.json")
+    table = compare(result, tmp_path / "b.json").table()
+    row = next(line for line in table.splitlines() if line.startswith("undefined Smoothness"))
+    assert row.count("8 of 8") == 2
+    assert "8 of 8" in next(line for line in result.table().splitlines() if line.startswith("undefined Smoothness"))
+
+
+def test_training_progress_line_never_prints_none():
+    from reference_models.training.trail import evaluation_line
+
+    line = evaluation_line({"kimg": 16, "mean_distance": 0.03, "smoothness": None, "n_undefined": 64, "pairs": 64,
+                            "output_spread": 0.01, "collapsed": True})
+    assert "None" not in line and "undefined" in line
