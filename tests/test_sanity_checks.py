@@ -121,3 +121,8 @@ def test_cli_prints_the_warning_and_strict_fails_cleanly(tmp_path):
     assert not out.exists() and not (tmp_path / "strict.images.npz").exists()
     auto = runner.invoke(main, ["run", "--adapter", f"{adapter}:ZeroOne", "--pairs", "4", "--value-range", "auto", "--json"])
     assert auto.exit_code == 0 and json.loads(auto.output)["model"]["value_range"] == "0,1"
+
+
+def test_checks_can_be_skipped_for_training_evaluations():
+    result, caught = _score(zero_one(), layout="NHW", checks=False)
+    assert result.warnings == [] and caught == []
