@@ -15,8 +15,11 @@ from .errors import (
     CheckpointError,
     DataError,
     InterpbenchError,
+    InterpbenchWarning,
+    MissingDependencyError,
     ModelOutputError,
     OptionError,
+    SanityCheckError,
     SpecError,
 )
 from .manifold import LineSet, angle_labels, render, test_set, training_stream
@@ -57,4 +60,7 @@ __all__ = [
     "CheckpointError",
     "DataError",
     "OptionError",
+    "SanityCheckError",
+    "MissingDependencyError",
+    "InterpbenchWarning",
 ]

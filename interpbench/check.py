@@ -49,7 +49,7 @@ METRICS: dict[str, tuple[str, float]] = {
     "smoothness": ("Smoothness", 1.0),
     "long_way_fraction": ("long-way fraction", 1.0),
     "reconstruction_error": ("reconstruction MSE", 1.0),
-    "n_undefined": ("undefined Smoothness / seed", 1.0),
+    "n_undefined": ("undefined Smoothness", 1.0),
 }
 
 # Defaults for "the same model scored on another machine or library version": a relative
@@ -95,6 +95,9 @@ class CheckReport:
     baseline_path: str
     checks: tuple[MetricCheck, ...]
     two_sided: bool
+    # (pairs, number of seeds) of the shared protocol: undefined counts print as totals, "k of n",
+    # as in the result table; the check itself compares the per-seed mean.
+    protocol_size: tuple[int, int] | None = None
 
     @property
     def failures(self) -> list[MetricCheck]:
@@ -114,8 +117,12 @@ class CheckReport:
             diff = c.current - c.baseline
             change = "0" if diff == 0 else f"{diff / abs(c.baseline):+.2e} rel" if c.baseline else f"{diff * scale:+.2e}"
             status = {"ok": "ok", "worse": "WORSE", "better": "better" + (" (FAIL: two-sided)" if self.two_sided else "")}[c.status]
+            before, after = f"{c.baseline * scale:.6g}", f"{c.current * scale:.6g}"
+            if c.metric == "n_undefined" and self.protocol_size:
+                pairs, n_seeds = self.protocol_size
+                before, after = (f"{round(v * n_seeds)} of {pairs * n_seeds}" for v in (c.baseline, c.current))
             lines.append(
-                f"{label:<30}{c.baseline * scale:>14.6g}{c.current * scale:>14.6g}{change:>14} "
+                f"{label:<30}{before:>14}{after:>14}{change:>14} "
                 f"{'±' + format(c.allowed * scale, '.2g'):>12}  {status}"
             )
         lines.append("")
@@ -265,7 +272,9 @@ def compare(
     if not any(c.metric in ("mean_distance", "smoothness") for c in checks):
         raise DataError("neither Mean Distance nor Smoothness is in both the result and the baseline")
     name = str(data["model"].get("name", "model")) if isinstance(data.get("model"), Mapping) else "model"
-    return CheckReport(name=name, baseline_path=baseline_path or "(given)", checks=checks, two_sided=two_sided)
+    proto = baseline["protocol"]
+    return CheckReport(name=name, baseline_path=baseline_path or "(given)", checks=checks, two_sided=two_sided,
+                       protocol_size=(int(proto["pairs"]), len(proto["seeds"])))
 
 
 def score_like_baseline(model: Any, baseline: Mapping[str, Any], **harness: Any) -> Result:

@@ -10,6 +10,9 @@ __all__ = [
     "CheckpointError",
     "DataError",
     "OptionError",
+    "SanityCheckError",
+    "MissingDependencyError",
+    "InterpbenchWarning",
 ]
 
 
@@ -39,3 +42,15 @@ class DataError(InterpbenchError):
 
 class OptionError(InterpbenchError, ValueError):
     """An option has a value outside what the benchmark accepts."""
+
+
+class SanityCheckError(InterpbenchError):
+    """A pre-scoring sanity check failed under ``strict=True`` (``--strict``): wrong value range or layout."""
+
+
+class MissingDependencyError(InterpbenchError, ImportError):
+    """An optional integration's library is not installed; the message says which extra installs it."""
+
+
+class InterpbenchWarning(UserWarning):
+    """A likely mistake that does not stop scoring (e.g. a decoder's values outside the declared range)."""

@@ -19,18 +19,20 @@ from .result import Result
 
 __all__ = ["FIGURE_KINDS", "figure_kind_for", "grid_figure", "grid_size", "trajectory_figure", "scatter_figure", "save_figure", "write_figure"]
 
-FIGURE_KINDS = ("grid", "trajectory")
+FIGURE_KINDS = ("grid", "trajectory", "scatter")
 DPI = 100
 _CELL_IN = 0.42  # inches per 32×32 image: big enough to see the line, small enough for 16 columns
 
 
 def figure_kind_for(path: str | os.PathLike[str], kind: str | None = None) -> str:
-    """``kind`` if given, else 'trajectory' when the file name mentions 'traj', else 'grid'."""
+    """``kind`` if given, else 'trajectory' when the file name mentions 'traj', 'scatter' when it
+    mentions 'scatter', else 'grid'."""
     if kind is not None:
         if kind not in FIGURE_KINDS:
             raise OptionError(f"figure kind must be one of {', '.join(FIGURE_KINDS)}, got {kind!r}")
         return kind
-    return "trajectory" if "traj" in Path(path).name.lower() else "grid"
+    name = Path(path).name.lower()
+    return "trajectory" if "traj" in name else "scatter" if "scatter" in name else "grid"
 
 
 def _pyplot():  # type: ignore[no-untyped-def]
@@ -46,7 +48,11 @@ def _pyplot():  # type: ignore[no-untyped-def]
 def _first_seed(result: Result) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     seed = result.seeds[0]
     if seed.images is None:
-        raise OptionError("this result kept no decoded images; score with keep_images=True to draw figures")
+        if result.images_file is not None:
+            raise OptionError(f"the decoded images of {result.name!r} are not there ({result.images_file!r} is "
+                              "missing; keep it beside its result JSON) and are needed for this figure")
+        raise OptionError("this result kept no decoded images; score with keep_images=True (and save with "
+                          "images=True) to draw grid or trajectory figures")
     return seed.images, seed.scores.angles, seed.endpoint_angles, seed.seed
 
 
@@ -131,7 +137,7 @@ def trajectory_figure(result: Result, panels: int = 8):  # type: ignore[no-untyp
     return fig
 
 
-def scatter_figure(points: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
+def scatter_figure(points: list[dict[str, Any]], title: str | None = None):  # type: ignore[no-untyped-def]
     """Mean Distance (×10⁻³) vs Smoothness, one point per entry, with error bars.
 
     Each point is a dict: ``label``, ``md`` (×10⁻³), ``sm``, ``md_err`` and ``sm_err`` as
@@ -159,7 +165,7 @@ def scatter_figure(points: list[dict[str, Any]]):  # type: ignore[no-untyped-def
     ax.set_xlabel("Mean Distance ×10⁻³ (lower is better; linear below 0.1, log above)")
     ax.set_ylabel("Smoothness (lower is better)")
     ax.grid(alpha=0.3)
-    ax.set_title("Lines benchmark: entries (filled, 95% bootstrap CI) and paper Table 1 (open, ± std)", fontsize=9)
+    ax.set_title(title or "Lines benchmark: entries (filled, 95% bootstrap CI) and paper Table 1 (open, ± std)", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -177,6 +183,11 @@ def save_figure(fig, path: str | os.PathLike[str]) -> None:  # type: ignore[no-u
 def write_figure(result: Result, path: str | os.PathLike[str], kind: str | None = None) -> str:
     """Draw the ``kind`` figure of ``result`` (or the kind the file name suggests) into ``path``; return the kind."""
     kind = figure_kind_for(path, kind)
-    fig = grid_figure(result) if kind == "grid" else trajectory_figure(result)
+    if kind == "scatter":
+        from .compare import comparison_figure
+
+        fig = comparison_figure([result])
+    else:
+        fig = grid_figure(result) if kind == "grid" else trajectory_figure(result)
     save_figure(fig, path)
     return kind

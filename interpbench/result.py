@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .atomic import write_text_atomic
+from .atomic import atomic_path, write_text_atomic
 from .errors import DataError
 from .jsonfile import read_json_object
 from .metrics import COLLAPSE_SPREAD, is_collapsed
 from .scoring import PathScores
 
-__all__ = ["Protocol", "SeedScore", "Result", "RESULT_FORMAT"]
+__all__ = ["Protocol", "SeedScore", "Result", "RESULT_FORMAT", "undefined_text", "smoothness_text", "images_path"]
 
 RESULT_FORMAT = "interpbench-result"
 RESULT_FORMAT_VERSION = 1
@@ -59,6 +61,10 @@ class Result:
     protocol: Protocol
     seeds: list[SeedScore]
     provenance: dict[str, Any] = field(default_factory=dict)
+    # Failed pre-scoring sanity checks: [{"code": "value_range" | "reconstruction", "message": ...}].
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    # Where a loaded result's decoded images were referenced (set by load; None otherwise).
+    images_file: str | None = field(default=None, repr=False, compare=False)
 
     # ---------------------------------------------------------------- headline
     @property
@@ -121,15 +127,20 @@ class Result:
             ("output spread", "output_spread", 1.0, "{:.3f}"),
         ]
         for label, metric, scale, fmt in rows:
-            values = [v * scale for v in self.per_seed(metric) if v is not None]
-            if not values:
+            raw = self.per_seed(metric)
+            if all(v is None for v in raw):
                 continue
+            if metric == "smoothness" and any(math.isnan(v) for v in raw):
+                lines.append(self._undefined_smoothness_row(label, raw, fmt))
+                continue
+            values = [v * scale for v in raw]
             mean, std = _mean_std(values)
             lines.append(
                 f"{label:<26}{fmt.format(mean):>10}{fmt.format(std):>10}   " + "  ".join(fmt.format(v) for v in values)
             )
         undefined = self.per_seed("n_undefined")
-        lines.append(f"{'undefined Smoothness':<26}{sum(undefined):>10}{'':>10}   " + "  ".join(f"{u}/{p.pairs}" for u in undefined))
+        lines.append(f"{'undefined Smoothness':<26}{f'{sum(undefined)} of {p.pairs * len(undefined)}':>20}   "
+                     + "  ".join(f"{u} of {p.pairs}" for u in undefined))
         if self.collapsed:
             lines.append("collapsed: the decoded images are all one image (output spread < "
                          f"{COLLAPSE_SPREAD} of the data's), whatever the code")
@@ -137,6 +148,12 @@ class Result:
         if prov:
             lines += ["", f"interpbench {prov.get('package_version')} · spec {prov.get('spec_version')} · {prov.get('hardware')}"]
         return "\n".join(lines)
+
+    def _undefined_smoothness_row(self, label: str, raw: list[float], fmt: str) -> str:
+        """Smoothness when some seed has every interpolation undefined: no mean, "undefined" per seed."""
+        total, n = self.n_undefined, self.protocol.pairs * len(raw)
+        cells = ["undefined" if math.isnan(v) else fmt.format(v) for v in raw]
+        return f"{label:<26}{undefined_text(total, n):>20}   " + "  ".join(cells)
 
     def to_dict(self, per_path: bool = True) -> dict[str, Any]:
         """A JSON-ready dict; ``per_path=False`` leaves out the per-interpolation arrays."""
@@ -167,14 +184,41 @@ class Result:
             "metrics": metrics,
             "seeds": seeds,
             "provenance": self.provenance,
+            "warnings": list(self.warnings),
         }
 
     def to_json(self, per_path: bool = True) -> str:
         return json.dumps(self.to_dict(per_path=per_path), indent=1, allow_nan=False)
 
-    def save(self, path: str | os.PathLike[str], per_path: bool = True) -> None:
-        """Write the result as JSON atomically (never a half-written file)."""
-        write_text_atomic(path, self.to_json(per_path=per_path) + "\n")
+    def save(self, path: str | os.PathLike[str], per_path: bool = True, images: bool = True) -> None:
+        """Write the result as JSON, and its decoded images beside it, atomically.
+
+        With ``images`` (and images kept), the decoded images go to ``<stem>.images.npz`` next
+        to ``path`` (compressed, float32: figures need no more), referenced from the JSON by
+        file name and sha256, so :func:`interpbench.figures` and ``interpbench plot`` can draw
+        from the saved result without re-scoring. The images file is written first, then the
+        JSON; if the JSON cannot be written, the images file is removed again.
+        """
+        data = self.to_dict(per_path=per_path)
+        stack = self.images if images else None
+        if stack is None:
+            write_text_atomic(path, json.dumps(data, indent=1, allow_nan=False) + "\n")
+            return
+        target = images_path(path)
+        with atomic_path(target) as tmp:
+            with open(tmp, "wb") as f:
+                np.savez_compressed(f, images=stack.astype(np.float32), seeds=np.asarray(self.protocol.seeds))
+        data["images"] = {
+            "file": target.name,
+            "sha256": _sha256(target),
+            "format": "npz",
+            "arrays": {"images": "(seeds, pairs, steps, 32, 32) float32, decoded, [-1, 1] convention", "seeds": "protocol seeds"},
+        }
+        try:
+            write_text_atomic(path, json.dumps(data, indent=1, allow_nan=False) + "\n")
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
 
     # ------------------------------------------------------------------- input
     @classmethod
@@ -217,16 +261,71 @@ class Result:
                 seeds.append(
                     SeedScore(seed=int(entry["seed"]), scores=scores, endpoint_angles=np.asarray(entry["endpoint_angles"]))
                 )
-            return cls(model=dict(data["model"]), protocol=protocol, seeds=seeds, provenance=dict(data.get("provenance", {})))
+            return cls(model=dict(data["model"]), protocol=protocol, seeds=seeds, provenance=dict(data.get("provenance", {})),
+                       warnings=[dict(w) for w in data.get("warnings", [])])
         except DataError:
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise DataError(f"malformed result record: {type(exc).__name__}: {exc}") from None
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Result:
-        """Read a result JSON file written by :meth:`save`."""
-        return cls.from_dict(read_json_object(path, "result file"))
+    def load(cls, path: str | os.PathLike[str], images: bool = True) -> Result:
+        """Read a result JSON file written by :meth:`save`, with its decoded images when it references them.
+
+        A referenced images file that is missing leaves ``images`` unset (figures then say so);
+        one whose sha256 differs from the recorded one is a :class:`DataError`.
+        """
+        data = read_json_object(path, "result file")
+        result = cls.from_dict(data)
+        ref = data.get("images")
+        if images and isinstance(ref, dict) and isinstance(ref.get("file"), str):
+            file = Path(path).parent / ref["file"]
+            result.images_file = str(file)
+            if file.is_file():
+                result._attach_images(file, ref.get("sha256"))
+        return result
+
+    def _attach_images(self, file: Path, sha256: str | None) -> None:
+        if sha256 is not None and _sha256(file) != sha256:
+            raise DataError(f"images file {str(file)!r} does not match the sha256 its result records (changed or truncated)")
+        try:
+            with np.load(file) as npz:
+                stack = np.asarray(npz["images"], dtype=np.float64)
+        except (OSError, ValueError, KeyError) as exc:
+            raise DataError(f"images file {str(file)!r} cannot be read: {exc}") from None
+        p = self.protocol
+        if stack.shape != (len(p.seeds), p.pairs, p.steps, 32, 32):
+            raise DataError(f"images file {str(file)!r} holds shape {stack.shape}, not the result's "
+                            f"{(len(p.seeds), p.pairs, p.steps, 32, 32)}")
+        for seed, seed_images in zip(self.seeds, stack):
+            seed.images = seed_images
+
+
+def images_path(result_path: str | os.PathLike[str]) -> Path:
+    """Where :meth:`Result.save` puts the decoded images of ``result_path``: ``<stem>.images.npz`` beside it."""
+    path = Path(result_path)
+    stem = path.name[: -len(".json")] if path.name.endswith(".json") else path.name
+    return path.with_name(f"{stem}.images.npz")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def undefined_text(k: int, n: int) -> str:
+    """How every table writes undefined Smoothness counts: "undefined (k of n)"."""
+    return f"undefined ({k} of {n})"
+
+
+def smoothness_text(mean: float | None, std: float | None, n_undefined: int, n_paths: int, fmt: str = "{:.3f}") -> str:
+    """Smoothness as "mean ± std", or "undefined (k of n)" when there is no number."""
+    if mean is None or math.isnan(mean):
+        return undefined_text(n_undefined, n_paths)
+    return f"{fmt.format(mean)} ± {fmt.format(std or 0.0)}"
 
 
 def _training_note(model: dict[str, Any]) -> str:

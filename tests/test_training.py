@@ -192,8 +192,9 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     bad.write_bytes(b"\x00" * 100)
     res = runner.invoke(main, ["run", "--model", "acai", "--checkpoint", str(bad)])
     assert res.exit_code == 1 and "corrupt or truncated" in res.output and "Traceback" not in res.output
-    res = runner.invoke(main, ["run", "--model", "acai", "--adapter", "oracle"])
-    assert res.exit_code == 2 and "not both" in res.output
+    # `run` compares an --adapter with a --model; a one-model command says it takes one.
+    res = runner.invoke(main, ["check", "--model", "acai", "--adapter", "oracle", "--baseline", str(tmp_path / "b.json")])
+    assert res.exit_code == 2 and "takes one model, got 2" in res.output
     res = runner.invoke(main, ["train", "nosuchmodel", "--out", str(tmp_path / "x")])
     assert res.exit_code == 1 and "unknown model" in res.output
 

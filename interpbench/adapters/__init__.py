@@ -2,7 +2,8 @@
 
 from .builtin import BUILTIN_ADAPTERS, OracleAdapter, PixelsAdapter
 from .harness import LAYOUTS, VALUE_RANGES, Harness
-from .resolve import FunctionAdapter, as_harness, load_adapter
+from .resolve import SPEC_PREFIXES, FunctionAdapter, as_harness, load_adapter, register_spec_prefix
+from ..integrations.pythae import PythaeAdapter, from_pythae
 
 __all__ = [
     "Harness",
@@ -14,4 +15,8 @@ __all__ = [
     "VALUE_RANGES",
     "as_harness",
     "load_adapter",
+    "SPEC_PREFIXES",
+    "register_spec_prefix",
+    "from_pythae",
+    "PythaeAdapter",
 ]

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import AdapterError, ModelOutputError
 
-__all__ = ["Harness", "LAYOUTS", "VALUE_RANGES"]
+__all__ = ["Harness", "LAYOUTS", "VALUE_RANGES", "AUTO"]
 
 # How a batch of n images is laid out when handed to ``encode``.
 LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -27,6 +27,9 @@ LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 # Per-item output shapes ``decode`` may return; all are unambiguous.
 _OUTPUT_SHAPES = {(1, 32, 32), (32, 32, 1), (32, 32), (1024,)}
 VALUE_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
+# value_range="auto": try each of VALUE_RANGES on the first endpoints and keep the one that reconstructs them best.
+AUTO = "auto"
+_AUTO_PROBE_IMAGES = 64
 
 
 def _torch():
@@ -34,17 +37,42 @@ def _torch():
     return sys.modules.get("torch")
 
 
+def _torch_modules_of(adapter: Any) -> list[Any] | None:
+    """The torch modules an adapter runs, or None when it works on NumPy arrays.
+
+    A module is its own list; any other adapter opts in to tensors with a ``torch_modules``
+    attribute (see :class:`Harness`).
+    """
+    torch = _torch()
+    if torch is not None and isinstance(adapter, torch.nn.Module):
+        return [adapter]
+    declared = getattr(adapter, "torch_modules", None)
+    if declared is None:
+        return None
+    if torch is None:
+        raise AdapterError("the adapter declares torch_modules but torch is not imported")
+    modules = list(declared)
+    if not all(isinstance(m, torch.nn.Module) for m in modules):
+        raise AdapterError("an adapter's torch_modules must all be torch.nn.Module instances")
+    return modules
+
+
 class Harness:
     """Wraps an object with ``encode``/``decode`` so the benchmark can call it on NumPy batches.
 
     Parameters
     ----------
-    adapter: an ``nn.Module`` or any object with ``encode`` and ``decode`` methods.
+    adapter: an ``nn.Module`` or any object with ``encode`` and ``decode`` methods. An adapter
+        whose methods take torch tensors but that is not a module itself (a pair of torch
+        functions, a wrapper around a third-party model) says so with a ``torch_modules``
+        attribute: the modules it runs (possibly none); they are put in eval mode and moved to
+        ``device``, and the methods get tensors, under ``no_grad``.
     name: how errors and results refer to the model.
     layout: ``NCHW`` (default), ``NHWC``, ``NHW`` or ``flat``; the adapter's ``input_layout``
         attribute is used when not given.
-    value_range: ``"-1,1"`` (default) or ``"0,1"``: the pixel range the model expects and returns;
-        the adapter's ``value_range`` attribute is used when not given.
+    value_range: ``"-1,1"`` (default), ``"0,1"`` or ``"auto"``: the pixel range the model
+        expects and returns; the adapter's ``value_range`` attribute is used when not given.
+        ``"auto"`` is settled by :meth:`settle_value_range` on the first endpoints.
     batch_size: items per call to ``encode``/``decode``.
     device: torch device for a module (moved there); default: where its parameters are.
     dtype: NumPy dtype of inputs for non-torch adapters; the adapter's ``input_dtype`` attribute
@@ -69,35 +97,43 @@ class Harness:
         if layout not in LAYOUTS:
             raise AdapterError(f"layout {layout!r} is not one of {', '.join(LAYOUTS)}")
         value_range = value_range or getattr(adapter, "value_range", None) or "-1,1"
-        if value_range not in VALUE_RANGES:
-            raise AdapterError(f"value range {value_range!r} is not one of {', '.join(VALUE_RANGES)}")
+        if value_range not in VALUE_RANGES and value_range != AUTO:
+            raise AdapterError(f"value range {value_range!r} is not one of {', '.join([*VALUE_RANGES, AUTO])}")
         if int(batch_size) < 1:
             raise AdapterError(f"batch size must be a positive integer, got {batch_size}")
         self.adapter = adapter
         self.name = name
         self.layout = layout
         self.value_range = value_range
+        self.value_range_choice: dict[str, Any] | None = None
         self.batch_size = int(batch_size)
-        self._zero_one = value_range == "0,1"
-        torch = _torch()
-        self._module = torch is not None and isinstance(adapter, torch.nn.Module)
+        modules = _torch_modules_of(adapter)
+        self._module = modules is not None
+        self._modules: list[Any] = modules or []
         self.device = device
         self._numpy_dtype = np.dtype(dtype or getattr(adapter, "input_dtype", None) or np.float32)
         if self._module:
-            self._prepare_module(adapter, device)
+            self._prepare_modules(device)
 
-    def _prepare_module(self, module: Any, device: str | None) -> None:
+    @property
+    def _zero_one(self) -> bool:
+        return self.value_range == "0,1"
+
+    def _prepare_modules(self, device: str | None) -> None:
         torch = _torch()
         if device is not None:
             try:
-                module.to(torch.device(device))
+                target = torch.device(device)
+                for module in self._modules:
+                    module.to(target)
             except (RuntimeError, AssertionError, ValueError) as exc:
                 raise AdapterError(f"cannot move {self.name!r} to device {device!r}: {exc}") from None
-        params = [p for p in module.parameters() if p.is_floating_point()]
+        params = [p for m in self._modules for p in m.parameters() if p.is_floating_point()]
         self._torch_device = params[0].device if params else torch.device(device or "cpu")
         self._torch_dtype = params[0].dtype if params else torch.float32
         self.device = str(self._torch_device)
-        module.eval()
+        for module in self._modules:
+            module.eval()
 
     # ------------------------------------------------------------------ public
     def start_seed(self, seed: int) -> None:
@@ -113,18 +149,46 @@ class Harness:
             except Exception as exc:  # noqa: BLE001 - user code, reported by name
                 raise AdapterError(f"{self.name}.on_protocol_seed() raised {type(exc).__name__}: {exc}") from exc
 
+    def settle_value_range(self, images: np.ndarray) -> str:
+        """Resolve ``value_range="auto"``: the range under which ``images`` come back closest to themselves.
+
+        Each candidate of :data:`VALUE_RANGES` encodes and decodes up to 64 of ``images`` (benchmark
+        convention, [-1, 1]); the one with the lower reconstruction MSE is kept and recorded in
+        :attr:`value_range_choice`. A declared range is returned unchanged.
+        """
+        if self.value_range != AUTO:
+            return self.value_range
+        probe = np.asarray(images, dtype=np.float64)[:_AUTO_PROBE_IMAGES]
+        errors = {}
+        for candidate in VALUE_RANGES:
+            self.value_range = candidate
+            errors[candidate] = float(np.mean((self.decode(self.encode(probe)) - probe) ** 2))
+        self.value_range = min(errors, key=errors.__getitem__)
+        self.value_range_choice = {"chosen": self.value_range, "reconstruction_mse": errors, "images": int(len(probe))}
+        return self.value_range
+
     def describe(self) -> dict[str, Any]:
-        """What the adapter's optional ``scoring_info()`` says about how it encodes (stored in the result)."""
+        """What the adapter's optional ``scoring_info()`` says about how it encodes, and the
+        value range ``"auto"`` chose (stored in the result's model record)."""
+        out: dict[str, Any] = {}
         info = getattr(self.adapter, "scoring_info", None)
-        if not callable(info):
-            return {}
-        try:
-            return dict(info())
-        except Exception as exc:  # noqa: BLE001 - user code, reported by name
-            raise AdapterError(f"{self.name}.scoring_info() raised {type(exc).__name__}: {exc}") from exc
+        if callable(info):
+            try:
+                out = dict(info())
+            except Exception as exc:  # noqa: BLE001 - user code, reported by name
+                raise AdapterError(f"{self.name}.scoring_info() raised {type(exc).__name__}: {exc}") from exc
+        if self.value_range_choice is not None:
+            out["value_range"] = self.value_range
+            out["value_range_auto"] = dict(self.value_range_choice)
+        return out
+
+    def _require_range(self) -> None:
+        if self.value_range == AUTO:
+            raise AdapterError(f"{self.name}: value_range 'auto' is settled by settle_value_range() before encoding")
 
     def encode(self, images: np.ndarray, on_batch: Callable[[], None] | None = None) -> np.ndarray:
         """Codes of benchmark images (n, 32, 32) in [-1, 1], as one float64 array (n, ...)."""
+        self._require_range()
         images = np.asarray(images, dtype=np.float64)
         if self._zero_one:
             images = (images + 1.0) / 2.0
@@ -146,6 +210,7 @@ class Harness:
 
     def decode(self, codes: np.ndarray, on_batch: Callable[[], None] | None = None) -> np.ndarray:
         """Images (n, 32, 32) float64 in the benchmark's [-1, 1] convention, raw (no clipping)."""
+        self._require_range()
         out = []
         for lo in range(0, codes.shape[0], self.batch_size):
             batch = codes[lo : lo + self.batch_size]
@@ -164,6 +229,10 @@ class Harness:
                 on_batch()
         images = np.concatenate(out, axis=0)
         return 2.0 * images - 1.0 if self._zero_one else images
+
+    def model_range(self, images: np.ndarray) -> np.ndarray:
+        """Benchmark-convention images mapped back to the pixel values the model itself produced."""
+        return (np.asarray(images) + 1.0) / 2.0 if self._zero_one else np.asarray(images)
 
     # ----------------------------------------------------------------- helpers
     @staticmethod

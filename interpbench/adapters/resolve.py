@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import os
 import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,14 +16,27 @@ from ..errors import SpecError
 from .builtin import BUILTIN_ADAPTERS
 from .harness import Harness
 
-__all__ = ["FunctionAdapter", "load_adapter", "as_harness"]
+__all__ = ["FunctionAdapter", "load_adapter", "as_harness", "SPEC_PREFIXES", "register_spec_prefix"]
 
 
 class FunctionAdapter:
-    """A pair of plain callables presented as an adapter."""
+    """A pair of plain callables presented as an adapter.
 
-    def __init__(self, encode: Callable[[Any], Any], decode: Callable[[Any], Any]) -> None:
+    Torch callables get tensors, eval mode and ``no_grad``, as modules do. They are recognised
+    when either is an ``nn.Module``, a method of one, or a function whose closure or globals
+    refer to a module or to torch itself; ``torch=True`` or ``False`` says so explicitly.
+    """
+
+    def __init__(self, encode: Callable[[Any], Any], decode: Callable[[Any], Any], *, torch: bool | None = None) -> None:
         self._encode, self._decode = encode, decode
+        found = [_torch_parts(encode), _torch_parts(decode)]
+        uses_torch = any(uses for uses, _ in found) if torch is None else bool(torch)
+        if uses_torch:
+            modules: list[Any] = []
+            for _, parts in found:
+                modules += [m for m in parts if all(m is not seen for seen in modules)]
+            # Read by the Harness: these callables take tensors; these modules go to eval mode and the device.
+            self.torch_modules = modules
 
     def encode(self, images: Any) -> Any:
         return self._encode(images)
@@ -30,18 +45,77 @@ class FunctionAdapter:
         return self._decode(codes)
 
 
-def load_adapter(spec: str) -> Any:
-    """Resolve a built-in name, ``package.module:name`` or ``path/to/file.py:name`` to an adapter object.
+def _torch_parts(fn: Any) -> tuple[bool, list[Any]]:
+    """Whether ``fn`` works on torch tensors, and the torch modules it runs (see FunctionAdapter)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return False, []
+    module_type = torch.nn.Module
+    if isinstance(fn, module_type):
+        return True, [fn]
+    if isinstance(getattr(fn, "__self__", None), module_type):
+        return True, [fn.__self__]
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False, []
+    refs = [cell.cell_contents for cell in (getattr(fn, "__closure__", None) or ()) if _filled(cell)]
+    refs += [fn.__globals__[n] for n in code.co_names if n in getattr(fn, "__globals__", {})]
+    modules = [r for r in refs if isinstance(r, module_type)]
+    uses_torch = bool(modules) or any(isinstance(r, types.ModuleType) and r.__name__.split(".")[0] == "torch" for r in refs)
+    return uses_torch, modules
 
-    ``name`` may be an object with ``encode``/``decode``, a class, or a zero-argument factory.
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # a closure variable not yet assigned
+        return False
+    return True
+
+
+# Spec strings PREFIX:REST that load a third-party library's saved model: prefix -> loader, as
+# "module:function" (imported on first use, so the core never imports the library) or a
+# callable. The loader takes REST and returns an adapter; a new library touches only this table.
+SPEC_PREFIXES: dict[str, str | Callable[[str], Any]] = {
+    "pythae": "interpbench.integrations.pythae:load_pythae",
+}
+
+
+def register_spec_prefix(prefix: str, loader: str | Callable[[str], Any]) -> None:
+    """Make ``PREFIX:REST`` spec strings load with ``loader(REST)`` (a callable or "module:function")."""
+    SPEC_PREFIXES[prefix] = loader
+
+
+def _prefix_loader(prefix: str) -> Callable[[str], Any]:
+    loader = SPEC_PREFIXES[prefix]
+    if callable(loader):
+        return loader
+    module, _, attr = loader.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def load_adapter(spec: str) -> Any:
+    """Resolve a spec string to an adapter object.
+
+    ``spec`` is a built-in name (``oracle``, ``pixels``), ``PREFIX:REST`` for a registered
+    third-party loader (``pythae:FOLDER``), ``package.module:name`` (modules in the current
+    directory resolve, as under ``python -m``) or ``path/to/file.py:name``. ``name`` may be an
+    object with ``encode``/``decode``, a class, a zero-argument factory returning such an object
+    or an ``(encode, decode)`` pair, or an ``(encode, decode)`` pair itself.
     """
     if spec in BUILTIN_ADAPTERS:
         return BUILTIN_ADAPTERS[spec]()
+    prefix, _, rest = spec.partition(":")
+    if prefix in SPEC_PREFIXES:
+        if not rest:
+            raise SpecError(f"adapter {spec!r} names no path after {prefix + ':'!r}")
+        return _prefix_loader(prefix)(rest)
     location, sep, attr = spec.rpartition(":")
     if not sep or not location or not attr:
         raise SpecError(
             f"adapter {spec!r} is neither a built-in ({', '.join(BUILTIN_ADAPTERS)}) nor of the form "
-            "'package.module:name' or 'path/to/file.py:name'"
+            "'package.module:name', 'path/to/file.py:name' or "
+            + ", ".join(f"'{p}:PATH'" for p in SPEC_PREFIXES)
         )
     module = _import_file(location) if location.endswith(".py") else _import_module(location)
     obj: Any = module
@@ -53,10 +127,27 @@ def load_adapter(spec: str) -> Any:
 
 
 def _import_module(name: str) -> Any:
+    # `python -m` and `python -c` put the current directory first on sys.path; a console script
+    # does not, so a user's `mymodel.py` next to them would not import without this.
+    cwd = os.getcwd()
+    added = cwd not in sys.path and "" not in sys.path
+    if added:
+        sys.path.insert(0, cwd)
     try:
         return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+            raise SpecError(
+                f"cannot import module {name!r}: no module named {exc.name!r} in the current directory "
+                f"({cwd}) or on sys.path; run from the folder that holds it, install your project "
+                "(pip install -e .), or add its folder to PYTHONPATH"
+            ) from None
+        raise SpecError(f"cannot import module {name!r}: {type(exc).__name__}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - any import failure is the spec's problem
         raise SpecError(f"cannot import module {name!r}: {type(exc).__name__}: {exc}") from None
+    finally:
+        if added:
+            sys.path.remove(cwd)
 
 
 def _import_file(path_text: str) -> Any:
@@ -81,9 +172,15 @@ def _has_methods(obj: Any) -> bool:
     return callable(getattr(obj, "encode", None)) and callable(getattr(obj, "decode", None))
 
 
+def _is_pair(obj: Any) -> bool:
+    return isinstance(obj, tuple) and len(obj) == 2 and all(callable(f) for f in obj)
+
+
 def _instantiate(obj: Any, spec: str) -> Any:
     if _has_methods(obj) and not inspect.isclass(obj):
         return obj
+    if _is_pair(obj):
+        return FunctionAdapter(*obj)
     if callable(obj):
         try:
             obj = obj()
@@ -91,7 +188,12 @@ def _instantiate(obj: Any, spec: str) -> Any:
             raise SpecError(f"calling {spec!r} with no arguments failed: {type(exc).__name__}: {exc}") from None
         if _has_methods(obj):
             return obj
-    raise SpecError(f"{spec!r} is not an object with encode() and decode() methods, nor a class or factory making one")
+        if _is_pair(obj):
+            return FunctionAdapter(*obj)
+    raise SpecError(
+        f"{spec!r} is not an object with encode() and decode() methods nor an (encode, decode) pair, "
+        "nor a class or factory making one"
+    )
 
 
 def as_harness(model: Any, *, name: str | None = None, **options: Any) -> Harness:
@@ -105,6 +207,7 @@ def as_harness(model: Any, *, name: str | None = None, **options: Any) -> Harnes
     if isinstance(model, str):
         name = name or model
         model = load_adapter(model)
-    elif isinstance(model, tuple) and len(model) == 2 and all(callable(f) for f in model):
+    elif _is_pair(model):
         model = FunctionAdapter(*model)
-    return Harness(model, name=name or type(model).__name__, **options)
+    own_name = getattr(model, "name", None)
+    return Harness(model, name=name or (own_name if isinstance(own_name, str) and own_name else type(model).__name__), **options)

@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "leaderboard": "interpbench.cli.leaderboard:leaderboard",
     "check": "interpbench.cli.check:check",
     "reproduce": "interpbench.cli.reproduce:reproduce",
+    "plot": "interpbench.cli.plot:plot",
 }
 
 

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from ..adapters import LAYOUTS, VALUE_RANGES
+from ..adapters import LAYOUTS
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
-from .options import SeedList, model_options, resolve_model
+from .options import VALUE_RANGE_CHOICES, SeedList, echo_warnings, model_options, one_model, resolve_model
 
 # Exit status when a metric regressed (errors such as a malformed baseline also exit 1, with
 # one "Error:" line and no table; usage mistakes exit 2, as for every click command).
@@ -31,10 +31,11 @@ EXIT_REGRESSION = 1
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option("--device", help="Torch device for module adapters (e.g. cpu, cuda:0).")
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects.")
-@click.option("--value-range", type=click.Choice(sorted(VALUE_RANGES)), help="Pixel range the adapter uses.")
+@click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints.")
+@click.option("--threads", type=click.IntRange(min=1), help="Cap BLAS/OpenMP and torch CPU threads [default: library default].")
 def check(  # type: ignore[no-untyped-def]
     adapter_spec, model_name, checkpoint, overrides, result_path, baseline_path, rtol, atol, two_sided, write_baseline,
-    seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range,
+    seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, threads,
 ):
     """Compare a model's score with BASELINE; exit 1 with a before/after table if a metric got worse.
 
@@ -47,18 +48,20 @@ def check(  # type: ignore[no-untyped-def]
     from ..leaderboard.entries import read_json
     from ..protocol import score
 
+    adapter_spec, model_name = one_model(adapter_spec, model_name, "check")
     if bool(adapter_spec or model_name) == bool(result_path):
         raise click.UsageError("give exactly one of --adapter SPEC, --model NAME or --result FILE")
     target, model_info = (None, None) if result_path else resolve_model(adapter_spec, model_name, checkpoint, device, overrides=overrides)
-    harness = dict(batch_size=batch_size, device=device, layout=layout, value_range=value_range)
+    harness = dict(batch_size=batch_size, device=device, layout=layout, value_range=value_range, threads=threads)
     rtols, atols = parse_tolerances(rtol, "--rtol"), parse_tolerances(atol, "--atol")
 
     if write_baseline:
         if result_path:
             current = read_json(result_path, what="result")
         else:
-            current = score(target, seeds=seed_range, pairs=pairs, steps=steps, path=path_kind, keep_images=False,
-                            progress=None, model_info=model_info, **harness)
+            with echo_warnings():
+                current = score(target, seeds=seed_range, pairs=pairs, steps=steps, path=path_kind, keep_images=False,
+                                progress=None, model_info=model_info, **harness)
         tolerances = _recorded_tolerances(rtols, atols)
         write(current, baseline_path, tolerances or None)
         click.echo(f"wrote baseline {baseline_path}")
@@ -68,7 +71,8 @@ def check(  # type: ignore[no-untyped-def]
     if result_path:
         current = read_json(result_path, what="result")
     else:
-        current = score_like_baseline(target, baseline, progress=None, model_info=model_info, **harness)
+        with echo_warnings():
+            current = score_like_baseline(target, baseline, progress=None, model_info=model_info, **harness)
     report = compare(current, baseline, rtol=rtols, atol=atols, two_sided=two_sided, baseline_path=baseline_path)
     click.echo(report.table())
     if not report.passed:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
-__all__ = ["SeedList", "parse_seeds", "parse_overrides", "model_options", "resolve_model"]
+__all__ = ["SeedList", "parse_seeds", "parse_overrides", "model_options", "resolve_model", "one_model", "resolve_models",
+           "echo_warnings", "VALUE_RANGE_CHOICES"]
+
+# --value-range choices: the harness's ranges and "auto" (inferred from the decoded endpoints).
+VALUE_RANGE_CHOICES = ("-1,1", "0,1", "auto")
 
 
 def model_options(default_note: str) -> Any:
@@ -15,8 +22,10 @@ def model_options(default_note: str) -> Any:
 
     def decorate(command: Any) -> Any:
         for option in reversed((
-            click.option("--adapter", "adapter_spec", metavar="SPEC", help="oracle, pixels, package.module:name or path/to/file.py:name."),
-            click.option("--model", "model_name", metavar="NAME", help="A reference model (see `interpbench models`): its bundled checkpoint, or --checkpoint."),
+            click.option("--adapter", "adapter_spec", metavar="SPEC", multiple=True,
+                         help="oracle, pixels, package.module:name, path/to/file.py:name or pythae:FOLDER."),
+            click.option("--model", "model_name", metavar="NAME", multiple=True,
+                         help="A reference model (see `interpbench models`): its bundled checkpoint, or --checkpoint."),
             click.option("--checkpoint", type=click.Path(dir_okay=False), help=f"Trained weights of --model (written by `interpbench train`). {default_note}".rstrip()),
             click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                          help="Scoring-time config of --model, e.g. encode_sample=false (VAE: posterior mean); repeatable."),
@@ -94,3 +103,73 @@ class SeedList(click.ParamType):
             return parse_seeds(str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
+
+
+def one_model(adapter_specs: tuple[str, ...], model_names: tuple[str, ...], command: str) -> tuple[str | None, str | None]:
+    """The single --adapter or --model of a command that scores one model; several is a usage error."""
+    if len(adapter_specs) + len(model_names) > 1:
+        given = [f"--adapter {a}" for a in adapter_specs] + [f"--model {m}" for m in model_names]
+        raise click.UsageError(f"`interpbench {command}` takes one model, got {len(given)}: {', '.join(given)} "
+                               "(`interpbench run` compares several)")
+    return (adapter_specs[0] if adapter_specs else None), (model_names[0] if model_names else None)
+
+
+def _expand_models(model_names: tuple[str, ...]) -> list[str]:
+    """--model names in order, with 'all' standing for every reference model."""
+    if "all" not in model_names:
+        return list(model_names)
+    from reference_models import model_names as every
+
+    out: list[str] = []
+    for name in model_names:
+        out += every() if name == "all" else [name]
+    return list(dict.fromkeys(out))
+
+
+def resolve_models(adapter_specs: tuple[str, ...], model_names: tuple[str, ...], checkpoint: str | None, device: str | None,
+                   *, overrides: tuple[str, ...] = (), names: tuple[str, ...] = (),
+                   default_model: str | None = None) -> list[tuple[Any, dict[str, Any], str | None]]:
+    """Every model of a (comparison) run: [(target, model_info, display name or None)], adapters first.
+
+    ``--name`` is given once per model, in that order, or not at all.
+    """
+    models = _expand_models(model_names)
+    count = len(adapter_specs) + len(models)
+    if count > 1 and checkpoint:
+        raise click.UsageError("--checkpoint belongs to one --model; score other checkpoints in separate runs")
+    if overrides and not models and adapter_specs:
+        raise click.UsageError("--set configures a reference model (--model NAME), not an --adapter")
+    if count == 0:
+        target, info = resolve_model(None, None, checkpoint, device, overrides=overrides, default_model=default_model)
+        count, resolved = 1, [(target, info)]
+    else:
+        resolved = [resolve_model(a, None, None, device) for a in adapter_specs]
+        resolved += [resolve_model(None, m, checkpoint, device, overrides=overrides) for m in models]
+    if names and len(names) != count:
+        raise click.UsageError(f"give --name once per model: {count} model(s), {len(names)} --name")
+    labels = list(names) if names else [None] * count
+    out = []
+    for (target, info), label in zip(resolved, labels):
+        if label is not None:
+            if not label.strip():
+                raise click.BadParameter("a model's name cannot be empty", param_hint="--name")
+            info = {**info, "name": label}
+        out.append((target, info, label))
+    return out
+
+
+@contextmanager
+def echo_warnings() -> Iterator[None]:
+    """Print interpbench's warnings (sanity checks) as one "Warning: …" line each on stderr."""
+    from ..errors import InterpbenchWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InterpbenchWarning)
+        try:
+            yield
+        finally:
+            for w in caught:
+                if issubclass(w.category, InterpbenchWarning):
+                    click.echo(f"Warning: {w.message}", err=True)
+                else:
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)

@@ -7,7 +7,7 @@ import click
 from ..adapters import LAYOUTS, VALUE_RANGES
 from ..datasets import DATASETS
 from ..probes.kmeans import DEFAULT_RESTARTS
-from .options import model_options, resolve_model
+from .options import model_options, one_model, resolve_model
 
 
 @click.command()
@@ -33,6 +33,7 @@ def probe(adapter_spec, model_name, checkpoint, overrides, dataset, data_dir, do
 
     if download and not data_dir:
         raise click.UsageError("--download needs --data-dir to say where to put the files")
+    adapter_spec, model_name = one_model(adapter_spec, model_name, "probe")
     model, info = resolve_model(adapter_spec, model_name, checkpoint, device, overrides=overrides)
     name = info.get("name", model_name)
     result = run_probe(

@@ -1,13 +1,16 @@
-"""``interpbench run``: score a model on the line benchmark."""
+"""``interpbench run``: score a model on the line benchmark, or compare several under one protocol."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import click
 
-from ..adapters import LAYOUTS, VALUE_RANGES
+from ..adapters import LAYOUTS
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
-from .options import SeedList, model_options, resolve_model
+from .options import VALUE_RANGE_CHOICES, SeedList, echo_warnings, model_options, resolve_models
 
 DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best model, bundled
 
@@ -22,40 +25,77 @@ DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option("--device", help="Torch device for module adapters (e.g. cpu, cuda:0).")
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects [default: adapter's own, else NCHW].")
-@click.option("--value-range", type=click.Choice(sorted(VALUE_RANGES)), help="Pixel range the adapter uses [default: adapter's own, else -1,1].")
-@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write the full result record (JSON) here.")
+@click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints [default: adapter's own, else -1,1].")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write the full result record (JSON) here, decoded images beside it (.images.npz). With several models: one file per model, OUTPUT's name plus the model's.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--figure", "figures", multiple=True, type=click.Path(dir_okay=False), help="Write a PNG figure (of the first seed) here; repeatable. Kind from --figure-kind, else from the name: *traj* = angle trajectories, anything else = interpolation grid.")
-@click.option("--figure-kind", type=click.Choice(["grid", "trajectory"]), help="Kind of every --figure: grid (rows = interpolations, under each the nearest true lines) or trajectory (decoded angle per step vs the ideal path).")
-def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, output, as_json, figures, figure_kind):  # type: ignore[no-untyped-def]
+@click.option("--figure", "figures", multiple=True, type=click.Path(dir_okay=False), help="Write a PNG figure (of the first seed) here; repeatable. Kind from --figure-kind, else from the name: *traj* = angle trajectories, *scatter* = scatter, anything else = interpolation grid. With several models: one scatter of them beside the paper's Table 1.")
+@click.option("--figure-kind", type=click.Choice(["grid", "trajectory", "scatter"]), help="Kind of every --figure: grid (rows = interpolations, under each the nearest true lines), trajectory (decoded angle per step vs the ideal path) or scatter (Mean Distance vs Smoothness beside the paper's Table 1).")
+@click.option("--name", "names", multiple=True, help="Display name of the model in tables, figures and its leaderboard id; with several models, once per model (adapters first, then --model, in order).")
+@click.option("--strict", is_flag=True, help="Fail, instead of warning, when the decoded endpoints fall outside the declared value range or reconstruct worse than the mean image.")
+@click.option("--threads", type=click.IntRange(min=1), help="Cap BLAS/OpenMP and torch CPU threads [default: library default].")
+def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, output, as_json, figures, figure_kind, names, strict, threads):  # type: ignore[no-untyped-def]
     """Score an encode/decode pair on the line benchmark (Mean Distance, Smoothness).
 
-    With no --adapter or --model it scores the bundled ACAI checkpoint.
+    With no --adapter or --model it scores the bundled ACAI checkpoint. Several --adapter and
+    --model options (--model all: the seven reference models) are scored under the same
+    protocol and compared in one table.
     """
     from ..protocol import score
 
     if seed_list and seed_range:
         raise click.UsageError("give --seed or --seeds, not both")
-    target, model_info = resolve_model(adapter_spec, model_name, checkpoint, device, overrides=overrides, default_model=DEFAULT_MODEL)
+    models = resolve_models(adapter_spec, model_name, checkpoint, device, overrides=overrides, names=names, default_model=DEFAULT_MODEL)
     seeds = list(seed_list) or seed_range or [0]
-    result = score(
-        target,
-        seeds=seeds,
-        pairs=pairs,
-        steps=steps,
-        path=path_kind,
-        batch_size=batch_size,
-        device=device,
-        layout=layout,
-        value_range=value_range,
-        progress=None,
-        model_info=model_info,
-    )
-    if output:
-        result.save(output)
+    targets = _output_paths(output, [info.get("name") or label or str(target) for target, info, label in models]) if output else []
+    results = []
+    with echo_warnings():
+        for target, model_info, label in models:
+            results.append(score(
+                target, seeds=seeds, pairs=pairs, steps=steps, path=path_kind, batch_size=batch_size, device=device,
+                layout=layout, value_range=value_range, name=label, progress=None, model_info=model_info,
+                strict=strict, threads=threads,
+            ))
+    # Every model is scored before anything is written: a failure leaves no partial set of files.
+    for result, target in zip(results, targets):
+        result.save(target)
     if figures:
-        from ..figures import write_figure
+        _draw(results, figures, figure_kind)
+    if as_json:
+        records = [r.to_json(per_path=False) for r in results]
+        click.echo(records[0] if len(records) == 1 else "[\n" + ",\n".join(records) + "\n]")
+    elif len(results) == 1:
+        click.echo(results[0].table())
+    else:
+        from ..compare import comparison_table
 
-        for figure in figures:
-            write_figure(result, figure, figure_kind)
-    click.echo(result.to_json(per_path=False) if as_json else result.table())
+        click.echo(comparison_table(results))
+    if len(targets) > 1:
+        click.echo("wrote " + ", ".join(targets), err=True)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "model"
+
+
+def _output_paths(output: str, names: list[str]) -> list[str]:
+    """One result file per model: OUTPUT itself for one; OUTPUT's stem plus the model's name for several."""
+    if len(names) == 1:
+        return [output]
+    path = Path(output)
+    stem = path.name[: -len(".json")] if path.name.endswith(".json") else path.name
+    out = [str(path.with_name(f"{stem}.{_slug(n)}.json")) for n in names]
+    if len(set(out)) != len(out):
+        raise click.UsageError("two compared models have the same name; tell them apart with --name (once per model)")
+    return out
+
+
+def _draw(results, figures, figure_kind) -> None:  # type: ignore[no-untyped-def]
+    from ..compare import comparison_figure
+    from ..figures import figure_kind_for, save_figure, write_figure
+
+    for figure in figures:
+        kind = figure_kind_for(figure, figure_kind)
+        if len(results) > 1 or kind == "scatter":
+            save_figure(comparison_figure(results), figure)
+        else:
+            write_figure(results[0], figure, kind)

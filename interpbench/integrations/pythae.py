@@ -1,0 +1,169 @@
+"""pythae models (https://github.com/clementchadebec/benchmark_VAE) as interpbench adapters.
+
+``from_pythae(model)`` scores any pythae model whose encoder returns a ``ModelOutput`` with
+``embedding`` (and, for a Gaussian VAE, ``log_covariance``) and whose decoder returns one with
+``reconstruction``. ``pythae:FOLDER`` spec strings load a model saved with ``model.save(FOLDER)``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..errors import AdapterError, SpecError
+from . import require
+
+__all__ = ["PythaeAdapter", "from_pythae", "load_pythae"]
+
+EXTRA = "pythae"
+
+# pythae's input_dim -> the layout interpbench hands the encoder.
+_LAYOUT_OF_INPUT_DIM: dict[tuple[int, ...], str] = {
+    (1, 32, 32): "NCHW",
+    (32, 32, 1): "NHWC",
+    (32, 32): "NHW",
+    (1024,): "flat",
+}
+# A decoder's last activation fixes the range of what it returns (pythae's default MLP/ConvNet
+# decoders end in a Sigmoid). Keyed by class name so torch is not imported to build the table.
+_FINAL_ACTIVATION_RANGE: dict[str, str] = {"Sigmoid": "0,1", "Tanh": "-1,1"}
+# A reconstruction loss that only accepts targets in 0..1 fixes the data's range as well.
+_LOSS_RANGE: dict[str, str] = {"bce": "0,1"}
+
+
+def _declared_range(model: Any) -> tuple[str, str]:
+    """(value range, why) of a pythae model's decoder; "auto" when nothing in the model says."""
+    leaves = [m for m in model.decoder.modules() if not list(m.children())]
+    if leaves and type(leaves[-1]).__name__ in _FINAL_ACTIVATION_RANGE:
+        name = type(leaves[-1]).__name__
+        return _FINAL_ACTIVATION_RANGE[name], f"the decoder's final {name}"
+    loss = getattr(getattr(model, "model_config", None), "reconstruction_loss", None)
+    if loss in _LOSS_RANGE:
+        return _LOSS_RANGE[loss], f"reconstruction_loss={loss!r}"
+    return "auto", "inferred from the decoded endpoints (the decoder does not fix its range)"
+
+
+class PythaeAdapter:
+    """A pythae model as an adapter: ``encode`` reads ``encoder(x).embedding``, ``decode`` reads
+    ``decoder(z).reconstruction``. Build it with :func:`from_pythae`.
+
+    For a Gaussian VAE (its encoder returns ``log_covariance``), the code is the posterior mean,
+    or with ``sample=True`` a draw ``mean + exp(log_covariance / 2) · ε``, ε seeded by the protocol
+    seed so the score is repeatable.
+    """
+
+    def __init__(self, model: Any, *, sample: bool = False, value_range: str | None = None, layout: str | None = None) -> None:
+        torch = require("torch", "torch", "a pythae adapter")
+        if not isinstance(model, torch.nn.Module) or not hasattr(model, "encoder") or not hasattr(model, "decoder"):
+            raise AdapterError(
+                f"from_pythae() needs a pythae model (an nn.Module with .encoder and .decoder), got {type(model).__name__}"
+            )
+        self.model = model
+        self.sample = bool(sample)
+        self.name = f"pythae {getattr(model, 'model_name', type(model).__name__)}"
+        input_dim = tuple(int(d) for d in (getattr(model, "input_dim", None) or ()))
+        self.input_layout = layout or _LAYOUT_OF_INPUT_DIM.get(input_dim)
+        if self.input_layout is None:
+            raise AdapterError(
+                f"the pythae model's input_dim is {input_dim or None}; the benchmark's images are 32×32 grey, so it "
+                f"must be one of {', '.join(str(k) for k in _LAYOUT_OF_INPUT_DIM)} (or pass layout=)"
+            )
+        if value_range is None:
+            self.value_range, self._range_source = _declared_range(model)
+        else:
+            self.value_range, self._range_source = value_range, "given"
+        self.torch_modules = [model]  # read by the Harness: tensors, eval mode, no_grad, device
+        self._generator = torch.Generator().manual_seed(0)
+
+    def on_protocol_seed(self, seed: int) -> None:
+        import torch
+
+        self._generator = torch.Generator().manual_seed(int(seed))
+
+    def encode(self, images: Any) -> Any:
+        out = self.model.encoder(images)
+        mean = out["embedding"]
+        if not self.sample:
+            return mean
+        log_var = out.get("log_covariance") if hasattr(out, "get") else None
+        if log_var is None:
+            raise AdapterError(
+                f"sample=True needs a Gaussian posterior, but the {self.model.model_name} encoder returns no "
+                "log_covariance; score its embedding (sample=False)"
+            )
+        import torch
+
+        # Drawn on the CPU from the seeded generator, then moved: the same ε on every device.
+        eps = torch.randn(mean.shape, generator=self._generator, dtype=mean.dtype).to(mean.device)
+        return mean + torch.exp(0.5 * log_var) * eps
+
+    def decode(self, codes: Any) -> Any:
+        return self.model.decoder(codes)["reconstruction"]
+
+    def scoring_info(self) -> dict[str, Any]:
+        vae = "log_covariance" in _encoder_keys(self.model)
+        code = ("posterior sample, seeded by the protocol seed" if self.sample else "posterior mean") if vae else "embedding"
+        return {
+            "library": "pythae",
+            "pythae_model": str(getattr(self.model, "model_name", type(self.model).__name__)),
+            "code": code,
+            "declared_value_range": self.value_range,
+            "value_range_source": self._range_source,
+        }
+
+
+def _encoder_keys(model: Any) -> tuple[str, ...]:
+    """Names the encoder's ModelOutput carries, from one forward pass on a blank image."""
+    import torch
+
+    params = [p for p in model.parameters() if p.is_floating_point()]
+    device, dtype = (params[0].device, params[0].dtype) if params else (torch.device("cpu"), torch.float32)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model.encoder(torch.zeros((1, *model.input_dim), device=device, dtype=dtype))
+    finally:
+        model.train(was_training)
+    return tuple(out.keys())
+
+
+def from_pythae(model: Any, *, sample: bool = False, value_range: str | None = None, layout: str | None = None) -> PythaeAdapter:
+    """An adapter for a pythae model: ``interpbench.score(from_pythae(model))``.
+
+    Parameters
+    ----------
+    model
+        A pythae model (``pythae.models.AE``, ``VAE``, ``BetaVAE``, …, or
+        ``AutoModel.load_from_folder(...)``) with ``input_dim`` (1, 32, 32), (32, 32, 1),
+        (32, 32) or (1024,).
+    sample
+        For a Gaussian VAE, interpolate posterior samples instead of posterior means (default).
+        The samples are seeded by the protocol seed; the result records which code was used.
+    value_range
+        ``"0,1"``, ``"-1,1"`` or ``"auto"``. Default: what the model declares: its decoder's
+        final Sigmoid (0..1, pythae's default networks) or Tanh (-1..1), else a BCE
+        reconstruction loss (0..1), else ``"auto"``. The source is recorded in the result.
+    layout
+        Overrides the layout derived from ``input_dim``.
+
+    Raises
+    ------
+    MissingDependencyError
+        torch is not installed.
+    AdapterError
+        ``model`` has no encoder/decoder, or its ``input_dim`` is not a 32×32 grey image.
+    """
+    return PythaeAdapter(model, sample=sample, value_range=value_range, layout=layout)
+
+
+def load_pythae(folder: str) -> PythaeAdapter:
+    """The adapter of a pythae model saved with ``model.save(folder)`` (``pythae:FOLDER`` specs)."""
+    if not os.path.isdir(folder):
+        raise SpecError(f"pythae model folder {folder!r} does not exist (write one with pythae's model.save(FOLDER))")
+    models = require("pythae.models", EXTRA, f"the spec 'pythae:{folder}'")
+    try:
+        model = models.AutoModel.load_from_folder(folder)
+    except Exception as exc:  # noqa: BLE001 - any load failure is the folder's problem
+        raise SpecError(f"cannot load a pythae model from {folder!r}: {type(exc).__name__}: {exc}") from None
+    return from_pythae(model)
