@@ -121,7 +121,7 @@ def test_model_and_checkpoint_use_reference_models(tmp_path, monkeypatch):
         def decode(self, codes):
             return np.zeros((codes.shape[0], 32, 32))
 
-    def load_trained(name, checkpoint=None, device=None):
+    def load_trained(name, checkpoint=None, device=None, config=None):
         calls.update(name=name, checkpoint=checkpoint, device=device)
         return Tiny(), {"preset": "baseline", "checkpoint_sha256": "abc", "kimg": 16}
 
