@@ -31,11 +31,11 @@ class ModelEntry(NamedTuple):
 
 MODELS: dict[str, ModelEntry] = {
     "baseline": ModelEntry(BaselineConfig, Baseline, "plain autoencoder, MSE loss",
-                           bundled=BundledCheckpoint("baseline-cpu-s0.pt", "de9349a200a96e458142c27c1abd8eeb26bb05569073874d2258c1f2dc01c984", "cpu", 256)),
+                           bundled=BundledCheckpoint("baseline-cpu-s0.pt", "43769864618be8b08d13a031d8812c2a096fd3dfc14f47671b3c55372449ad7d", "cpu", 250)),
     "dropout": ModelEntry(DropoutConfig, Dropout, "dropout (keep 0.5) on the latent while training",
-                          bundled=BundledCheckpoint("dropout-cpu-s0.pt", "19299dd541744e61c978f5669f611310bcc1f8963040d6eea5b395be3f87f1f7", "cpu", 256)),
+                          bundled=BundledCheckpoint("dropout-cpu-s0.pt", "d8eafa2ec1e54f233abbf9a79fea0b9e0f244f6d9f3a0716c34c8bfe65ad0574", "cpu", 250)),
     "denoising": ModelEntry(DenoisingConfig, Denoising, "encoder sees x + N(0, 1) noise",
-                            bundled=BundledCheckpoint("denoising-cpu-s0.pt", "1db752056a95f6593624e351d767b987d19cef287aaf3bac741d3a7ef9f29472", "cpu", 256)),
+                            bundled=BundledCheckpoint("denoising-cpu-s0.pt", "f7ac4d9919502d5c887f5ed5eea01ebc4349f4bb1d3521fd10e185cc0e60e73b", "cpu", 250)),
     "vae": ModelEntry(VAEConfig, VAE, "variational AE, Bernoulli decoder, β = 1",
                       bundled=BundledCheckpoint("vae-cpu-s0.pt", "77e72b98c67bf164aa24753454ce6576bf2cad47b967dd904dcc703d3a3ebe89", "cpu", 256)),
     "aae": ModelEntry(AAEConfig, AAE, "adversarial AE, MLP discriminator vs N(0, I)",
@@ -43,7 +43,7 @@ MODELS: dict[str, ModelEntry] = {
     "vqvae": ModelEntry(VQVAEConfig, VQVAE, "vector-quantised AE, EMA codebook",
                         bundled=BundledCheckpoint("vqvae-cpu-s0.pt", "eba9dfa8ae75ed7171f0501ad130623b6d2ffbef92c885c01405e64a5da0ea0a", "cpu", 256)),
     "acai": ModelEntry(ACAIConfig, ACAI, "adversarially constrained interpolation (critic on mixes)",
-                       bundled=BundledCheckpoint("acai-cpu-s0.pt", "fe8bf57ba2e55ffeb1cb7a3019df65ad1149c6e3386624dd79596ad51fb849b8", "cpu", 256)),
+                       bundled=BundledCheckpoint("acai-cpu-s0.pt", "68a66b5270d0fef78886dfc14b2a44ecad6ffd3878c84a872c8def649b2ba810", "cpu", 250)),
 }
 
 
