@@ -48,7 +48,8 @@ class SeedScore:
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
     arr = np.asarray(values, dtype=np.float64)
-    return float(arr.mean()), float(arr.std(ddof=0))
+    with np.errstate(invalid="ignore", over="ignore"):  # an overflowed (inf) value has no spread: NaN, stored as null
+        return float(arr.mean()), float(arr.std(ddof=0))
 
 
 @dataclass
@@ -240,8 +241,9 @@ def _training_note(model: dict[str, Any]) -> str:
 
 
 def _num(value: float | None) -> float | None:
-    """JSON has no NaN: undefined values are stored as null."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """JSON has no NaN or inf: undefined values (and ones that overflowed, such as the squared error of a
+    decoder whose output is 1e300 times too bright) are stored as null."""
+    if value is None or not math.isfinite(value):
         return None
     return float(value)
 

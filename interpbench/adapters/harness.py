@@ -8,14 +8,15 @@ dtypes and torch devices, and it turns every way a model can misbehave into one 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from ..errors import AdapterError, ModelOutputError
 
-__all__ = ["Harness", "LAYOUTS", "VALUE_RANGES"]
+__all__ = ["Harness", "LAYOUTS", "VALUE_RANGES", "user_code"]
 
 # How a batch of n images is laid out when handed to ``encode``.
 LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -27,6 +28,23 @@ LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 # Per-item output shapes ``decode`` may return; all are unambiguous.
 _OUTPUT_SHAPES = {(1, 32, 32), (32, 32, 1), (32, 32), (1024,)}
 VALUE_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
+
+
+@contextmanager
+def user_code(call: str) -> Iterator[None]:
+    """Run adapter code; anything it raises becomes an :class:`AdapterError` naming ``call``.
+
+    ``SystemExit`` and ``KeyboardInterrupt`` are included: raised inside an adapter they would
+    otherwise end the CLI silently (exit status of the adapter's choosing) or as a bare "Aborted!".
+    """
+    try:
+        yield
+    except SystemExit as exc:
+        raise AdapterError(f"{call} called exit({exc.code!r}); an adapter must raise an exception, not end the process") from None
+    except KeyboardInterrupt:
+        raise AdapterError(f"interrupted (KeyboardInterrupt) inside {call}") from None
+    except Exception as exc:  # noqa: BLE001 - any failure inside user code is reported, named
+        raise AdapterError(f"{call} raised {type(exc).__name__}: {exc}") from exc
 
 
 def _torch():
@@ -81,14 +99,23 @@ class Harness:
         self._zero_one = value_range == "0,1"
         torch = _torch()
         self._module = torch is not None and isinstance(adapter, torch.nn.Module)
+        if not self._module and device is not None and str(device).strip() != "cpu":
+            # Only a module can be moved; recording the device anyway would make the provenance lie.
+            raise AdapterError(
+                f"device {device!r} applies to torch modules, and adapter {name!r} is not one: it runs wherever its "
+                "own code puts it (leave out --device)"
+            )
         self.device = device
         self._numpy_dtype = np.dtype(dtype or getattr(adapter, "input_dtype", None) or np.float32)
         if self._module:
             self._prepare_module(adapter, device)
 
     def _prepare_module(self, module: Any, device: str | None) -> None:
+        from ..devices import check_device
+
         torch = _torch()
         if device is not None:
+            check_device(device)
             try:
                 module.to(torch.device(device))
             except (RuntimeError, AssertionError, ValueError) as exc:
@@ -108,20 +135,16 @@ class Harness:
         """
         hook = getattr(self.adapter, "on_protocol_seed", None)
         if callable(hook):
-            try:
+            with user_code(f"{self.name}.on_protocol_seed()"):
                 hook(int(seed))
-            except Exception as exc:  # noqa: BLE001 - user code, reported by name
-                raise AdapterError(f"{self.name}.on_protocol_seed() raised {type(exc).__name__}: {exc}") from exc
 
     def describe(self) -> dict[str, Any]:
         """What the adapter's optional ``scoring_info()`` says about how it encodes (stored in the result)."""
         info = getattr(self.adapter, "scoring_info", None)
         if not callable(info):
             return {}
-        try:
+        with user_code(f"{self.name}.scoring_info()"):
             return dict(info())
-        except Exception as exc:  # noqa: BLE001 - user code, reported by name
-            raise AdapterError(f"{self.name}.scoring_info() raised {type(exc).__name__}: {exc}") from exc
 
     def encode(self, images: np.ndarray, on_batch: Callable[[], None] | None = None) -> np.ndarray:
         """Codes of benchmark images (n, 32, 32) in [-1, 1], as one float64 array (n, ...)."""
@@ -163,7 +186,12 @@ class Harness:
             if on_batch:
                 on_batch()
         images = np.concatenate(out, axis=0)
-        return 2.0 * images - 1.0 if self._zero_one else images
+        if not self._zero_one:
+            return images
+        mapped = 2.0 * images - 1.0
+        if not np.all(np.isfinite(mapped)):  # finite near 1.8e308, doubled to inf
+            raise ModelOutputError(f"{self.name}.decode() returned values too large to map from 0,1 to the benchmark's -1,1 range")
+        return mapped
 
     # ----------------------------------------------------------------- helpers
     @staticmethod
@@ -172,14 +200,12 @@ class Harness:
 
     def _call(self, method: str, batch: np.ndarray, *, what: str) -> np.ndarray:
         arg = self._to_model(batch)
-        try:
+        with user_code(f"{self.name}.{method}()"):
             if self._module:
                 with _torch().no_grad():
                     result = getattr(self.adapter, method)(arg)
             else:
                 result = getattr(self.adapter, method)(arg)
-        except Exception as exc:  # noqa: BLE001 - any failure inside user code is reported, named
-            raise AdapterError(f"{self.name}.{method}() raised {type(exc).__name__}: {exc}") from exc
         array = self._from_model(result, method, what)
         if not np.all(np.isfinite(array)):
             bad = int(np.sum(~np.isfinite(array.reshape(array.shape[0], -1)).all(axis=1))) if array.ndim else 1
@@ -193,9 +219,16 @@ class Harness:
         return np.ascontiguousarray(batch, dtype=self._numpy_dtype)
 
     def _from_model(self, result: Any, method: str, what: str) -> np.ndarray:
+        if result is None:  # np.asarray(None, float) is a NaN scalar, which would be reported as "NaN"
+            raise ModelOutputError(f"{self.name}.{method}() returned None instead of an array of {what}")
         torch = _torch()
         if torch is not None and isinstance(result, torch.Tensor):
-            result = result.detach().to("cpu", torch.float64).numpy()
+            if result.device.type == "meta":
+                raise ModelOutputError(f"{self.name}.{method}() returned a tensor on the meta device, which holds no values")
+            try:
+                result = result.detach().to("cpu", torch.float64).numpy()
+            except (RuntimeError, TypeError, NotImplementedError) as exc:
+                raise ModelOutputError(f"{self.name}.{method}() returned a tensor that cannot be read back: {exc}") from None
         try:
             array = np.asarray(result, dtype=np.float64)
         except (TypeError, ValueError) as exc:

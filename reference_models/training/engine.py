@@ -22,6 +22,7 @@ import torch
 from tqdm.auto import tqdm
 
 from interpbench.atomic import write_text_atomic
+from interpbench.devices import check_device
 from interpbench.errors import CheckpointError, OptionError
 from interpbench.provenance import hardware_description
 
@@ -40,15 +41,9 @@ SUMMARY_NAME = "summary.json"
 
 
 def pick_device(device: str | None = None) -> torch.device:
-    """``device`` if given, else CUDA when available, else CPU."""
+    """``device`` if given (checked: one sentence for a device this machine lacks), else CUDA when available, else CPU."""
     if device:
-        try:
-            dev = torch.device(device)
-        except RuntimeError as exc:
-            raise OptionError(f"{device!r} is not a torch device: {exc}") from None
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise OptionError(f"device {device!r} was asked for but CUDA is not available here")
-        return dev
+        return torch.device(check_device(device))
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
