@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,13 +29,16 @@ from interpbench.provenance import hardware_description
 
 from ..base import ReferenceModel
 from ..loading import restore_weights
-from ..registry import build, canonical_name
+from ..registry import build, canonical_name, make_config
 from .checkpoint import read_checkpoint, save_checkpoint
+from .interrupt import StopOnInterrupt, TrainingInterrupted
+from .lock import RunLock
 from .presets import IMAGES_PER_KIMG, PAPER_KIMG, budget_steps, get_preset, kimg_to_images
+from .resume import resume_settings
 from .stream import LineStream
 from .trail import code_diagnostics, collapse_summary, evaluation_entry, evaluation_line, paper_figure
 
-__all__ = ["Trainer", "TrainRun", "train", "pick_device", "CHECKPOINT_NAME", "SUMMARY_NAME"]
+__all__ = ["Trainer", "TrainRun", "TrainingInterrupted", "train", "pick_device", "CHECKPOINT_NAME", "SUMMARY_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 SUMMARY_NAME = "summary.json"
@@ -172,7 +176,7 @@ def train(
     name: str,
     out: str | Path,
     *,
-    preset: str = "quick",
+    preset: str | None = None,
     kimg: float | None = None,
     seed: int = 0,
     device: str | None = None,
@@ -189,18 +193,63 @@ def train(
 ) -> TrainRun:
     """Train reference model ``name`` into directory ``out`` and return its run record.
 
-    The budget is ``kimg`` × 1,024 images (default: the preset's). Every ``eval_every_kimg`` the
-    model is scored with ``eval_pairs`` interpolations on protocol seed ``eval_seed + i`` for the
-    i-th evaluation (a fresh endpoint draw each time, as the paper did) and a checkpoint is
-    written. ``resume`` continues from ``out/checkpoint.pt`` if there is one. ``on_step(step)``
-    is called after every step (tests use it to simulate a kill). ``bf16`` trains under bf16
-    autocast (faster on CPUs with AVX512-BF16 and on GPUs; recorded in the checkpoint).
-    ``channels_last`` (default: on, or what a resumed run used) keeps activations NHWC: same
-    fp32 arithmetic, ~1.15-1.35× faster steps on CPU (measured), recorded in the checkpoint.
+    The budget is ``kimg`` × 1,024 images (default: the preset's; ``preset`` defaults to quick).
+    Every ``eval_every_kimg`` the model is scored with ``eval_pairs`` interpolations on protocol
+    seed ``eval_seed + i`` for the i-th evaluation (a fresh endpoint draw each time, as the paper
+    did) and a checkpoint is written. ``resume`` continues from ``out/checkpoint.pt`` if there is
+    one, with that run's own preset, config, seed, budget and evaluation settings: any of them
+    left out is taken from the checkpoint, any given must match it (only ``kimg`` may differ, to
+    extend the budget). ``on_step(step)`` is called after every step (tests use it to simulate a
+    kill). ``bf16`` trains under bf16 autocast (faster on CPUs with AVX512-BF16 and on GPUs;
+    recorded in the checkpoint). ``channels_last`` (default: on, or what a resumed run used) keeps
+    activations NHWC: same fp32 arithmetic, ~1.15-1.35× faster steps on CPU (measured), recorded
+    in the checkpoint.
+
+    Only one training runs in ``out`` at a time (:class:`~.lock.RunLock`): a second one is
+    refused with the first one's PID. Ctrl-C stops at the next step boundary, checkpoints that
+    step (atomically) and raises :class:`~.interrupt.TrainingInterrupted`.
     """
+    key = canonical_name(name)
+    if preset is not None:
+        get_preset(preset)
+    make_config(key, **(config or {}))  # bad --set values are refused before the run directory is touched
+    dev = pick_device(device)
+    out = Path(out)
+    with RunLock(out) as lock:
+        if lock.stale_owner is not None:
+            print(f"note: PID {lock.stale_owner.get('pid')} ended without releasing its lock on {str(out)!r} "
+                  "(killed?); this training takes it over", file=sys.stderr)
+        return _train_locked(
+            key, out, dev, preset=preset, kimg=kimg, seed=seed, resume=resume, eval_every_kimg=eval_every_kimg,
+            eval_pairs=eval_pairs, eval_seed=eval_seed, checkpoint_every_kimg=checkpoint_every_kimg, config=config,
+            progress=progress, on_step=on_step, bf16=bf16, channels_last=channels_last,
+        )
+
+
+def _train_locked(
+    key: str, out: Path, dev: torch.device, *, preset: str | None, kimg: float | None, seed: int, resume: bool,
+    eval_every_kimg: float | None, eval_pairs: int | None, eval_seed: int, checkpoint_every_kimg: float | None,
+    config: dict[str, Any] | None, progress: bool | None, on_step: Callable[[int], None] | None, bf16: bool,
+    channels_last: bool | None,
+) -> TrainRun:
+    """:func:`train` once the run directory's lock is held."""
     import interpbench
 
-    key = canonical_name(name)
+    ckpt_path = out / CHECKPOINT_NAME
+    record = None
+    prior_seconds = 0.0  # training time spent in earlier (killed or finished) invocations of this run
+    if ckpt_path.exists():
+        if not resume:
+            raise OptionError(f"{str(out)!r} already holds a checkpoint; pass --resume to continue it or choose another --out")
+        record = read_checkpoint(ckpt_path, expected_model=key)
+        settings = resume_settings(record, ckpt_path, seed=seed, preset=preset, kimg=kimg, eval_every_kimg=eval_every_kimg,
+                                   eval_pairs=eval_pairs, eval_seed=eval_seed, config=config, bf16=bf16)
+        preset, kimg, eval_every_kimg, eval_pairs = settings.preset, settings.kimg, settings.eval_every_kimg, settings.eval_pairs
+        model_config = settings.config
+        prior_seconds = float(record.get("train_seconds", 0.0))
+        if channels_last is None:  # a resumed run keeps its memory format, so it stays bit-exact
+            channels_last = bool(record.get("channels_last", False))
+    preset = preset or "quick"
     p = get_preset(preset)
     kimg = float(p.kimg if kimg is None else kimg)
     eval_every = float(p.eval_every_kimg if eval_every_kimg is None else eval_every_kimg)
@@ -208,25 +257,7 @@ def train(
     pairs = int(p.eval_pairs if eval_pairs is None else eval_pairs)
     if kimg <= 0 or eval_every <= 0 or ckpt_every <= 0:
         raise OptionError("kimg, eval_every_kimg and checkpoint_every_kimg must be positive")
-    dev = pick_device(device)
-    out = Path(out)
-    ckpt_path = out / CHECKPOINT_NAME
-
-    record = None
-    prior_seconds = 0.0  # training time spent in earlier (killed or finished) invocations of this run
-    if ckpt_path.exists():
-        if not resume:
-            raise OptionError(f"{str(out)!r} already holds a checkpoint; pass --resume to continue it or choose another --out")
-        record = read_checkpoint(ckpt_path, expected_model=key)
-        if int(record["seed"]) != int(seed):
-            raise CheckpointError(f"checkpoint {str(ckpt_path)!r} was trained with seed {record['seed']}, not {seed}")
-        if config and any(record["config"].get(k) != v for k, v in config.items()):
-            raise CheckpointError(f"checkpoint {str(ckpt_path)!r} has a different config than the overrides given")
-        model_config = dict(record["config"])
-        prior_seconds = float(record.get("train_seconds", 0.0))
-        if channels_last is None:  # a resumed run keeps its memory format, so it stays bit-exact
-            channels_last = bool(record.get("channels_last", False))
-    else:
+    if record is None:
         model_config = {**p.config_for(key), **(config or {})}
 
     model = build(key, seed=seed, **model_config)
@@ -263,7 +294,7 @@ def train(
     started = time.perf_counter()
     bar = tqdm(total=total_steps * batch, initial=min(start_step, total_steps) * batch, desc=f"train {key}",
                unit="img", unit_scale=True, disable=None if progress is None else not progress, smoothing=0.1)
-    with bar:
+    with bar, StopOnInterrupt() as stop:
         while trainer.step_count < total_steps:
             losses = trainer.step()
             s = trainer.step_count
@@ -275,10 +306,15 @@ def train(
                 evaluate()
                 last = trail[-1]
                 bar.write(f"[{key}] {evaluation_line(last)}")
-            if due_eval or s % ckpt_steps == 0:
+            saved = due_eval or s % ckpt_steps == 0
+            if saved:
                 checkpoint()
             if on_step is not None:
                 on_step(s)
+            if stop.requested and s < total_steps:
+                if not saved:
+                    checkpoint()
+                raise TrainingInterrupted(str(ckpt_path), s, s * batch / IMAGES_PER_KIMG)
         if record is not None and start_step >= total_steps and (not trail or trail[-1]["step"] != start_step):
             evaluate()  # resumed a finished run with a budget it already met: make sure a final score exists
             checkpoint()
