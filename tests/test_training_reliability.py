@@ -180,3 +180,26 @@ def test_ctrl_c_in_the_cli_prints_the_exact_resume_command(tmp_path: Path, monke
     assert resumed.exit_code == 0, resumed.output
     record = torch.load(out / "checkpoint.pt", weights_only=True)
     assert record["step"] == 8 and record["seed"] == 2 and record["config"]["depth"] == 2
+
+
+# ------------------------------------------------------------------------- unsafe pickles
+class _RunsCode:
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, ("echo this must never run",))
+
+
+@pytest.mark.parametrize("writer", ["torch.save", "pickle.dump"])
+def test_a_malicious_pickle_is_called_unsafe_not_corrupt(tmp_path: Path, writer: str, capfd) -> None:
+    import pickle
+
+    evil = tmp_path / "evil.pt"
+    if writer == "torch.save":
+        torch.save({"format": "interpbench-checkpoint", "state_dict": _RunsCode()}, evil)
+    else:
+        with open(evil, "wb") as f:
+            pickle.dump(_RunsCode(), f)
+    with pytest.raises(CheckpointError, match=r"is not a safe checkpoint file: loading it would import (posix|os)\.system"):
+        rm.load_trained("baseline", evil)
+    result = CliRunner().invoke(main, ["run", "--model", "baseline", "--checkpoint", str(evil), "--pairs", "2"])
+    assert result.exit_code == 1 and "not a safe checkpoint file" in result.output and "corrupt" not in result.output
+    assert "this must never run" not in capfd.readouterr().out
