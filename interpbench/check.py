@@ -24,7 +24,7 @@ from .errors import DataError, OptionError
 from .leaderboard.entries import read_json
 from .leaderboard.schema import BASELINE_SCHEMA, validate
 from .result import Result
-from .spec import BANK_SIZE
+from .spec import BANK_SIZE, SPEC_VERSION
 
 __all__ = [
     "METRICS",
@@ -95,6 +95,7 @@ class CheckReport:
     baseline_path: str
     checks: tuple[MetricCheck, ...]
     two_sided: bool
+    warnings: tuple[str, ...] = ()
 
     @property
     def failures(self) -> list[MetricCheck]:
@@ -108,7 +109,7 @@ class CheckReport:
     def table(self) -> str:
         """A before/after table and a one-line verdict."""
         head = f"{'metric':<30}{'baseline':>14}{'current':>14}{'change':>14}{'tolerance':>12}  status"
-        lines = [f"{self.name} vs baseline {self.baseline_path}", "", head, "-" * len(head)]
+        lines = [f"{self.name} vs baseline {self.baseline_path}", *(f"warning: {w}" for w in self.warnings), "", head, "-" * len(head)]
         for c in self.checks:
             label, scale = METRICS[c.metric]
             diff = c.current - c.baseline
@@ -187,7 +188,18 @@ def load_baseline(path: str | os.PathLike[str]) -> dict[str, Any]:
         except (KeyError, TypeError, AttributeError) as exc:
             raise DataError(f"baseline {os.fspath(path)!r} is a malformed result record (missing {exc})") from None
     validate(data, BASELINE_SCHEMA, what=f"baseline {os.fspath(path)!r}")
+    _require_spec(data, f"baseline {os.fspath(path)!r}")
     return data
+
+
+def _require_spec(record: Mapping[str, Any], what: str) -> None:
+    """Numbers of another spec version are another benchmark's: comparing them would be meaningless.
+
+    (A baseline always names its spec, the schema requires it; a hand-made result dict may not.)"""
+    spec = record.get("provenance", {}).get("spec_version") if isinstance(record.get("provenance"), Mapping) else None
+    if spec is not None and spec != SPEC_VERSION:
+        raise DataError(f"{what} was recorded under spec {spec!r}; this interpbench implements spec {SPEC_VERSION}, "
+                        "so the numbers are not comparable (re-record it with --write-baseline)")
 
 
 def _current_record(current: Result | Mapping[str, Any]) -> dict[str, Any]:
@@ -247,6 +259,8 @@ def compare(
         baseline_path = baseline_path or os.fspath(baseline)
         baseline = load_baseline(baseline)
     data = _current_record(current)
+    _require_spec(baseline, f"baseline {baseline_path!r}" if baseline_path else "the baseline")
+    _require_spec(data, "the result")
     if dict(data["protocol"]) != dict(baseline["protocol"]):
         raise DataError(f"protocol differs from the baseline's: {dict(data['protocol'])} vs {dict(baseline['protocol'])}")
     mine, theirs = _metrics_of(data), _metrics_of(baseline)
@@ -265,7 +279,11 @@ def compare(
     if not any(c.metric in ("mean_distance", "smoothness") for c in checks):
         raise DataError("neither Mean Distance nor Smoothness is in both the result and the baseline")
     name = str(data["model"].get("name", "model")) if isinstance(data.get("model"), Mapping) else "model"
-    return CheckReport(name=name, baseline_path=baseline_path or "(given)", checks=checks, two_sided=two_sided)
+    recorded_for = baseline["model"].get("name") if isinstance(baseline.get("model"), Mapping) else None
+    warnings = () if recorded_for in (None, name) else (
+        f"the baseline was recorded for model {recorded_for!r}, not {name!r}: is this the right baseline?",
+    )
+    return CheckReport(name=name, baseline_path=baseline_path or "(given)", checks=checks, two_sided=two_sided, warnings=warnings)
 
 
 def score_like_baseline(model: Any, baseline: Mapping[str, Any], **harness: Any) -> Result:
