@@ -154,8 +154,20 @@ def _metrics_of(data: Mapping[str, Any], keep_undefined: bool = False) -> dict[s
 
 def baseline_from_result(result: Result | Mapping[str, Any], tolerances: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, Any]:
     """A baseline record (format ``interpbench-baseline``) holding ``result``'s metrics and provenance."""
-    data = result.to_dict(per_path=False) if isinstance(result, Result) else dict(result)
-    record: dict[str, Any] = {
+    data = result.to_dict(per_path=False) if isinstance(result, Result) else _current_record(result)
+    try:
+        record = _baseline_record(data)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        # A result file edited by hand (a list where the model should be, a missing key) is one sentence.
+        raise DataError(f"malformed result record, cannot record a baseline from it: {type(exc).__name__}: {exc}") from None
+    if tolerances:
+        record["tolerances"] = {k: dict(v) for k, v in tolerances.items()}
+    validate(record, BASELINE_SCHEMA, what="baseline")
+    return record
+
+
+def _baseline_record(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
         "format": BASELINE_FORMAT,
         "format_version": 1,
         # Which weights the numbers belong to, for trained models (absent keys stay absent).
@@ -166,10 +178,6 @@ def baseline_from_result(result: Result | Mapping[str, Any], tolerances: Mapping
         "provenance": data["provenance"],
         "recorded": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
     }
-    if tolerances:
-        record["tolerances"] = {k: dict(v) for k, v in tolerances.items()}
-    validate(record, BASELINE_SCHEMA, what="baseline")
-    return record
 
 
 def write_baseline(result: Result | Mapping[str, Any], path: str | os.PathLike[str], tolerances: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, Any]:
@@ -203,6 +211,8 @@ def _require_spec(record: Mapping[str, Any], what: str) -> None:
 
 
 def _current_record(current: Result | Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(current, (Result, Mapping)):
+        raise DataError(f"a result record must be a JSON object, not {type(current).__name__}")
     data = current.to_dict(per_path=False) if isinstance(current, Result) else dict(current)
     if data.get("format") != "interpbench-result":
         raise DataError(f"not an interpbench result (format is {data.get('format')!r})")
@@ -263,19 +273,22 @@ def compare(
     _require_spec(data, "the result")
     if dict(data["protocol"]) != dict(baseline["protocol"]):
         raise DataError(f"protocol differs from the baseline's: {dict(data['protocol'])} vs {dict(baseline['protocol'])}")
-    mine, theirs = _metrics_of(data), _metrics_of(baseline)
-    tol = baseline.get("tolerances", {})
-    checks = tuple(
-        MetricCheck(
-            metric=m,
-            baseline=float(theirs[m]["mean"]),
-            current=float(mine[m]["mean"]),
-            rtol=_tolerance(m, rtol, tol, "rtol", DEFAULT_RTOL),
-            atol=_tolerance(m, atol, tol, "atol", DEFAULT_ATOL),
+    try:
+        mine, theirs = _metrics_of(data), _metrics_of(baseline)
+        tol = baseline.get("tolerances", {})
+        checks = tuple(
+            MetricCheck(
+                metric=m,
+                baseline=float(theirs[m]["mean"]),
+                current=float(mine[m]["mean"]),
+                rtol=_tolerance(m, rtol, tol, "rtol", DEFAULT_RTOL),
+                atol=_tolerance(m, atol, tol, "atol", DEFAULT_ATOL),
+            )
+            for m in METRICS
+            if m in mine and m in theirs
         )
-        for m in METRICS
-        if m in mine and m in theirs
-    )
+    except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as exc:
+        raise DataError(f"the result's metrics are malformed: {type(exc).__name__}: {exc}") from None
     if not any(c.metric in ("mean_distance", "smoothness") for c in checks):
         raise DataError("neither Mean Distance nor Smoothness is in both the result and the baseline")
     name = str(data["model"].get("name", "model")) if isinstance(data.get("model"), Mapping) else "model"

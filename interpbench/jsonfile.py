@@ -30,6 +30,18 @@ def _finite_float(text: str) -> float:
     return value
 
 
+# Integers in records are counts, seeds and sizes: any beyond int64 is damage, and would overflow
+# the float and int64 arithmetic they feed (10**400 cannot even become a float).
+_INT_LIMIT = 2**63
+
+
+def _bounded_int(text: str) -> int:
+    value = int(text)
+    if not -_INT_LIMIT <= value < _INT_LIMIT:
+        raise _NonStandard(f"the integer {text[:20]}{'…' if len(text) > 20 else ''}, beyond the 64-bit range a record may hold")
+    return value
+
+
 def read_json(path: str | os.PathLike[str], what: str = "file") -> Any:
     """Parse a JSON file; a missing or unreadable file, a directory or malformed JSON is a :class:`DataError`.
 
@@ -38,7 +50,7 @@ def read_json(path: str | os.PathLike[str], what: str = "file") -> Any:
     where = os.fspath(path)
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f, parse_constant=_no_constant, parse_float=_finite_float)
+            return json.load(f, parse_constant=_no_constant, parse_float=_finite_float, parse_int=_bounded_int)
     except FileNotFoundError:
         raise DataError(f"{what} {where!r} does not exist") from None
     except IsADirectoryError:
