@@ -37,7 +37,7 @@ from interpbench.leaderboard.entries import entry_from_results, load_entries
 from interpbench.result import Result
 from reference_models import make_config, model_names
 
-FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 def accepted_or_named(call: Callable[[], Any]) -> Any:
@@ -195,7 +195,7 @@ def svhn_bytes(workdir: Path) -> bytes:
     return path.read_bytes()
 
 
-@settings(FUZZ, max_examples=80)
+@settings(FUZZ, max_examples=200)
 @given(data=st.data())
 def test_svhn_reader(svhn_bytes: bytes, workdir: Path, data: st.DataObject) -> None:
     path = workdir / "test_32x32.mat"
