@@ -89,6 +89,7 @@ class LineBank:
         x = x.reshape(x.shape[0], _PIXELS)
         if not np.all(np.isfinite(x)):
             raise ValueError("images contain NaN or inf; nearest lines are undefined")
+        x = _unit_scale(x)
         n = x.shape[0]
         index = np.empty(n, dtype=np.int64)
         for lo in range(0, n, chunk_size):
@@ -140,6 +141,19 @@ class LineBank:
             best_index[rows[better]] = first + local[better]
         best_index[zero] = 0
         return best_index
+
+
+def _unit_scale(x: np.ndarray) -> np.ndarray:
+    """Each row divided by the power of two nearest its largest |value|, so every |value| ≤ 1.
+
+    Cosine distance ignores scale, but squaring 1e300 overflows to inf (and 1e-300 underflows to
+    0), which would score a true line 1e300 times too bright as 0.5 instead of 0. Dividing by a
+    power of two is exact in binary floating point, so images of ordinary scale get bit for bit
+    the distances and lines they got without it.
+    """
+    peak = np.abs(x).max(axis=1)
+    _, exponent = np.frexp(peak)  # peak = m · 2^exponent, 0.5 ≤ m < 1 (exponent 0 for a zero image)
+    return np.ldexp(x, -exponent[:, None])
 
 
 @lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ from .errors import DataError, OptionError
 from .leaderboard.entries import read_json
 from .leaderboard.schema import BASELINE_SCHEMA, validate
 from .result import Result
-from .spec import BANK_SIZE
+from .spec import BANK_SIZE, SPEC_VERSION
 
 __all__ = [
     "METRICS",
@@ -98,6 +98,7 @@ class CheckReport:
     # (pairs, number of seeds) of the shared protocol: undefined counts print as totals, "k of n",
     # as in the result table; the check itself compares the per-seed mean.
     protocol_size: tuple[int, int] | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def failures(self) -> list[MetricCheck]:
@@ -111,7 +112,7 @@ class CheckReport:
     def table(self) -> str:
         """A before/after table and a one-line verdict."""
         head = f"{'metric':<30}{'baseline':>14}{'current':>14}{'change':>14}{'tolerance':>12}  status"
-        lines = [f"{self.name} vs baseline {self.baseline_path}", "", head, "-" * len(head)]
+        lines = [f"{self.name} vs baseline {self.baseline_path}", *(f"warning: {w}" for w in self.warnings), "", head, "-" * len(head)]
         for c in self.checks:
             label, scale = METRICS[c.metric]
             diff = c.current - c.baseline
@@ -160,8 +161,20 @@ def _metrics_of(data: Mapping[str, Any], keep_undefined: bool = False) -> dict[s
 
 def baseline_from_result(result: Result | Mapping[str, Any], tolerances: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, Any]:
     """A baseline record (format ``interpbench-baseline``) holding ``result``'s metrics and provenance."""
-    data = result.to_dict(per_path=False) if isinstance(result, Result) else dict(result)
-    record: dict[str, Any] = {
+    data = result.to_dict(per_path=False) if isinstance(result, Result) else _current_record(result)
+    try:
+        record = _baseline_record(data)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        # A result file edited by hand (a list where the model should be, a missing key) is one sentence.
+        raise DataError(f"malformed result record, cannot record a baseline from it: {type(exc).__name__}: {exc}") from None
+    if tolerances:
+        record["tolerances"] = {k: dict(v) for k, v in tolerances.items()}
+    validate(record, BASELINE_SCHEMA, what="baseline")
+    return record
+
+
+def _baseline_record(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
         "format": BASELINE_FORMAT,
         "format_version": 1,
         # Which weights the numbers belong to, for trained models (absent keys stay absent).
@@ -172,10 +185,6 @@ def baseline_from_result(result: Result | Mapping[str, Any], tolerances: Mapping
         "provenance": data["provenance"],
         "recorded": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
     }
-    if tolerances:
-        record["tolerances"] = {k: dict(v) for k, v in tolerances.items()}
-    validate(record, BASELINE_SCHEMA, what="baseline")
-    return record
 
 
 def write_baseline(result: Result | Mapping[str, Any], path: str | os.PathLike[str], tolerances: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, Any]:
@@ -194,10 +203,23 @@ def load_baseline(path: str | os.PathLike[str]) -> dict[str, Any]:
         except (KeyError, TypeError, AttributeError) as exc:
             raise DataError(f"baseline {os.fspath(path)!r} is a malformed result record (missing {exc})") from None
     validate(data, BASELINE_SCHEMA, what=f"baseline {os.fspath(path)!r}")
+    _require_spec(data, f"baseline {os.fspath(path)!r}")
     return data
 
 
+def _require_spec(record: Mapping[str, Any], what: str) -> None:
+    """Numbers of another spec version are another benchmark's: comparing them would be meaningless.
+
+    (A baseline always names its spec, the schema requires it; a hand-made result dict may not.)"""
+    spec = record.get("provenance", {}).get("spec_version") if isinstance(record.get("provenance"), Mapping) else None
+    if spec is not None and spec != SPEC_VERSION:
+        raise DataError(f"{what} was recorded under spec {spec!r}; this interpbench implements spec {SPEC_VERSION}, "
+                        "so the numbers are not comparable (re-record it with --write-baseline)")
+
+
 def _current_record(current: Result | Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(current, (Result, Mapping)):
+        raise DataError(f"a result record must be a JSON object, not {type(current).__name__}")
     data = current.to_dict(per_path=False) if isinstance(current, Result) else dict(current)
     if data.get("format") != "interpbench-result":
         raise DataError(f"not an interpbench result (format is {data.get('format')!r})")
@@ -254,27 +276,36 @@ def compare(
         baseline_path = baseline_path or os.fspath(baseline)
         baseline = load_baseline(baseline)
     data = _current_record(current)
+    _require_spec(baseline, f"baseline {baseline_path!r}" if baseline_path else "the baseline")
+    _require_spec(data, "the result")
     if dict(data["protocol"]) != dict(baseline["protocol"]):
         raise DataError(f"protocol differs from the baseline's: {dict(data['protocol'])} vs {dict(baseline['protocol'])}")
-    mine, theirs = _metrics_of(data), _metrics_of(baseline)
-    tol = baseline.get("tolerances", {})
-    checks = tuple(
-        MetricCheck(
-            metric=m,
-            baseline=float(theirs[m]["mean"]),
-            current=float(mine[m]["mean"]),
-            rtol=_tolerance(m, rtol, tol, "rtol", DEFAULT_RTOL),
-            atol=_tolerance(m, atol, tol, "atol", DEFAULT_ATOL),
+    try:
+        mine, theirs = _metrics_of(data), _metrics_of(baseline)
+        tol = baseline.get("tolerances", {})
+        checks = tuple(
+            MetricCheck(
+                metric=m,
+                baseline=float(theirs[m]["mean"]),
+                current=float(mine[m]["mean"]),
+                rtol=_tolerance(m, rtol, tol, "rtol", DEFAULT_RTOL),
+                atol=_tolerance(m, atol, tol, "atol", DEFAULT_ATOL),
+            )
+            for m in METRICS
+            if m in mine and m in theirs
         )
-        for m in METRICS
-        if m in mine and m in theirs
-    )
+    except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as exc:
+        raise DataError(f"the result's metrics are malformed: {type(exc).__name__}: {exc}") from None
     if not any(c.metric in ("mean_distance", "smoothness") for c in checks):
         raise DataError("neither Mean Distance nor Smoothness is in both the result and the baseline")
     name = str(data["model"].get("name", "model")) if isinstance(data.get("model"), Mapping) else "model"
     proto = baseline["protocol"]
+    recorded_for = baseline["model"].get("name") if isinstance(baseline.get("model"), Mapping) else None
+    warnings = () if recorded_for in (None, name) else (
+        f"the baseline was recorded for model {recorded_for!r}, not {name!r}: is this the right baseline?",
+    )
     return CheckReport(name=name, baseline_path=baseline_path or "(given)", checks=checks, two_sided=two_sided,
-                       protocol_size=(int(proto["pairs"]), len(proto["seeds"])))
+                       protocol_size=(int(proto["pairs"]), len(proto["seeds"])), warnings=warnings)
 
 
 def score_like_baseline(model: Any, baseline: Mapping[str, Any], **harness: Any) -> Result:

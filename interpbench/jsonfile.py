@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from typing import Any
 
@@ -11,17 +12,59 @@ from .errors import DataError
 __all__ = ["read_json", "read_json_object"]
 
 
+class _NonStandard(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    # Python's json accepts NaN, Infinity and -Infinity, which are not JSON; refusing them here keeps
+    # every record a strict JSON file that any other reader (and allow_nan=False writers) accept.
+    raise _NonStandard(f"{name}, which is not JSON (write null for an undefined value)")
+
+
+def _finite_float(text: str) -> float:
+    # A literal such as 1e999 is valid JSON but overflows to inf, which no record may hold.
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NonStandard(f"the number {text}, too large for a float")
+    return value
+
+
+# Integers in records are counts, seeds and sizes: any beyond int64 is damage, and would overflow
+# the float and int64 arithmetic they feed (10**400 cannot even become a float).
+_INT_LIMIT = 2**63
+
+
+def _bounded_int(text: str) -> int:
+    value = int(text)
+    if not -_INT_LIMIT <= value < _INT_LIMIT:
+        raise _NonStandard(f"the integer {text[:20]}{'…' if len(text) > 20 else ''}, beyond the 64-bit range a record may hold")
+    return value
+
+
 def read_json(path: str | os.PathLike[str], what: str = "file") -> Any:
-    """Parse a JSON file; a missing file, a directory or malformed JSON is a :class:`DataError`."""
+    """Parse a JSON file; a missing or unreadable file, a directory or malformed JSON is a :class:`DataError`.
+
+    ``NaN`` and ``Infinity`` literals, which Python's json module would accept, are refused.
+    """
+    where = os.fspath(path)
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f)
+            return json.load(f, parse_constant=_no_constant, parse_float=_finite_float, parse_int=_bounded_int)
     except FileNotFoundError:
-        raise DataError(f"{what} {os.fspath(path)!r} does not exist") from None
+        raise DataError(f"{what} {where!r} does not exist") from None
     except IsADirectoryError:
-        raise DataError(f"{what} {os.fspath(path)!r} is a directory") from None
+        raise DataError(f"{what} {where!r} is a directory") from None
+    except _NonStandard as exc:
+        raise DataError(f"{what} {where!r} holds {exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{what} {os.fspath(path)!r} is not valid JSON: {exc}") from None
+        raise DataError(f"{what} {where!r} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise DataError(f"{what} {where!r} is not a record: its JSON is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer literal longer than Python's digit limit
+        raise DataError(f"{what} {where!r} is not valid JSON: {exc}") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {what} {where!r}: {exc.strerror or exc}") from None
 
 
 def read_json_object(path: str | os.PathLike[str], what: str = "file") -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_path, write_text_atomic
+from .atomic import atomic_paths
 from .errors import DataError
 from .jsonfile import read_json_object
 from .metrics import COLLAPSE_SPREAD, is_collapsed
@@ -50,7 +50,8 @@ class SeedScore:
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
     arr = np.asarray(values, dtype=np.float64)
-    return float(arr.mean()), float(arr.std(ddof=0))
+    with np.errstate(invalid="ignore", over="ignore"):  # an overflowed (inf) value has no spread: NaN, stored as null
+        return float(arr.mean()), float(arr.std(ddof=0))
 
 
 @dataclass
@@ -191,34 +192,34 @@ class Result:
         return json.dumps(self.to_dict(per_path=per_path), indent=1, allow_nan=False)
 
     def save(self, path: str | os.PathLike[str], per_path: bool = True, images: bool = True) -> None:
-        """Write the result as JSON, and its decoded images beside it, atomically.
+        """Write the result as JSON, and its decoded images beside it, atomically: both files or neither.
 
         With ``images`` (and images kept), the decoded images go to ``<stem>.images.npz`` next
         to ``path`` (compressed, float32: figures need no more), referenced from the JSON by
         file name and sha256, so :func:`interpbench.figures` and ``interpbench plot`` can draw
-        from the saved result without re-scoring. The images file is written first, then the
-        JSON; if the JSON cannot be written, the images file is removed again.
+        from the saved result without re-scoring.
         """
+        targets = self.output_files(path, images)
+        with atomic_paths(targets) as tmps:
+            self.write_files(tmps, targets, per_path=per_path)
+
+    def output_files(self, path: str | os.PathLike[str], images: bool = True) -> list[Path]:
+        """The files :meth:`save` writes for ``path``: the JSON, then the images file if there is one."""
+        return [Path(path)] + ([images_path(path)] if images and self.images is not None else [])
+
+    def write_files(self, tmps: list[Path], targets: list[Path], per_path: bool = True) -> None:
+        """Write :meth:`output_files` ``targets`` into the temporary files ``tmps`` (the images named by their target)."""
         data = self.to_dict(per_path=per_path)
-        stack = self.images if images else None
-        if stack is None:
-            write_text_atomic(path, json.dumps(data, indent=1, allow_nan=False) + "\n")
-            return
-        target = images_path(path)
-        with atomic_path(target) as tmp:
-            with open(tmp, "wb") as f:
-                np.savez_compressed(f, images=stack.astype(np.float32), seeds=np.asarray(self.protocol.seeds))
-        data["images"] = {
-            "file": target.name,
-            "sha256": _sha256(target),
-            "format": "npz",
-            "arrays": {"images": "(seeds, pairs, steps, 32, 32) float32, decoded, [-1, 1] convention", "seeds": "protocol seeds"},
-        }
-        try:
-            write_text_atomic(path, json.dumps(data, indent=1, allow_nan=False) + "\n")
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
+        if len(targets) > 1:
+            with open(tmps[1], "wb") as f:
+                np.savez_compressed(f, images=self.images.astype(np.float32), seeds=np.asarray(self.protocol.seeds))
+            data["images"] = {
+                "file": targets[1].name,
+                "sha256": _sha256(tmps[1]),
+                "format": "npz",
+                "arrays": {"images": "(seeds, pairs, steps, 32, 32) float32, decoded, [-1, 1] convention", "seeds": "protocol seeds"},
+            }
+        tmps[0].write_text(json.dumps(data, indent=1, allow_nan=False) + "\n", encoding="utf-8")
 
     # ------------------------------------------------------------------- input
     @classmethod
@@ -339,8 +340,9 @@ def _training_note(model: dict[str, Any]) -> str:
 
 
 def _num(value: float | None) -> float | None:
-    """JSON has no NaN: undefined values are stored as null."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """JSON has no NaN or inf: undefined values (and ones that overflowed, such as the squared error of a
+    decoder whose output is 1e300 times too bright) are stored as null."""
+    if value is None or not math.isfinite(value):
         return None
     return float(value)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from interpbench.devices import check_device
 from interpbench.errors import CheckpointError
 
 from .base import ReferenceModel
@@ -44,6 +45,7 @@ def load_trained(
     trained ("trail": the paper-style median of the run's last 20 evaluations, if it kept a trail).
     """
     key = canonical_name(name)
+    check_device(device)  # before the checkpoint is read: a device this machine lacks is one sentence
     bundled = checkpoint is None
     source = os.fspath(bundled_checkpoint(key, model_entry(key).bundled) if bundled else checkpoint)
     record = read_checkpoint(source, expected_model=key)

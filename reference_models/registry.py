@@ -11,6 +11,7 @@ from interpbench.errors import OptionError
 
 from .base import ModelConfig, ReferenceModel
 from .bundled import BundledCheckpoint
+from .config_check import check_config_values
 from .models.aae import AAE, AAEConfig
 from .models.acai import ACAI, ACAIConfig
 from .models.baseline import Baseline, BaselineConfig
@@ -65,12 +66,13 @@ def canonical_name(name: str) -> str:
 
 
 def make_config(name: str, **overrides: Any) -> ModelConfig:
-    """The paper's config of model ``name`` with ``overrides`` applied (unknown fields are an error)."""
+    """The paper's config of model ``name`` with ``overrides`` applied (unknown fields and bad values are an error)."""
     cls = model_entry(name).config
     fields = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
         raise OptionError(f"{name} has no config field {', '.join(unknown)}; fields: {', '.join(sorted(fields))}")
+    check_config_values(canonical_name(name), cls, overrides)
     return cls(**overrides)
 
 

@@ -3,7 +3,8 @@ import stat
 
 import pytest
 
-from interpbench.atomic import atomic_path, write_text_atomic
+from interpbench.atomic import atomic_path, atomic_paths, check_writable, write_text_atomic
+from interpbench.errors import OptionError
 
 
 def test_atomic_write_replaces_and_uses_normal_permissions(tmp_path):
@@ -26,3 +27,55 @@ def test_failed_write_leaves_old_file_and_no_temporary(tmp_path):
             raise RuntimeError("interrupted")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_write_through_a_symlink_keeps_the_link(tmp_path):
+    target = tmp_path / "data" / "real.txt"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    write_text_atomic(link, "new")
+    assert link.is_symlink() and target.read_text() == "new"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["real.txt"]  # the temporary file was made beside the target
+    dangling = tmp_path / "dangling.txt"
+    dangling.symlink_to(tmp_path / "data" / "created.txt")
+    write_text_atomic(dangling, "made")
+    assert dangling.is_symlink() and (tmp_path / "data" / "created.txt").read_text() == "made"
+
+
+def test_non_regular_files_are_refused_not_replaced(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OptionError, match="it is a FIFO"):
+        write_text_atomic(fifo, "x")
+    assert fifo.is_fifo()
+    with pytest.raises(OptionError, match="it is a directory"):
+        write_text_atomic(tmp_path, "x")
+    if os.path.exists("/dev/full"):
+        with pytest.raises(OptionError, match="it is a character device"):
+            write_text_atomic("/dev/full", "x")
+        assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
+
+
+def test_all_or_none(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("old a")
+    with pytest.raises(RuntimeError):
+        with atomic_paths([a, b]) as (tmp_a, tmp_b):
+            tmp_a.write_text("new a")
+            raise RuntimeError("the second output failed")
+    assert a.read_text() == "old a" and not b.exists()
+    with atomic_paths([a, b]) as (tmp_a, tmp_b):
+        tmp_a.write_text("new a")
+        tmp_b.write_text("new b")
+    assert a.read_text() == "new a" and b.read_text() == "new b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_check_writable_names_the_problem(tmp_path):
+    assert check_writable(tmp_path / "new.json") == tmp_path / "new.json"
+    with pytest.raises(OptionError, match="does not exist"):
+        check_writable(tmp_path / "missing" / "x.json", what="--output")
+    assert list(tmp_path.iterdir()) == []  # the probe file is gone again

@@ -373,3 +373,25 @@ def test_official_remotes_all_have_checksums():
             algorithm, digest = remote.expected()
             assert len(digest) == {"md5": 32, "sha256": 64}[algorithm], (name, remote.filename)
             assert all(url.startswith(("http://", "https://")) for url in remote.urls)
+
+
+@pytest.mark.parametrize("cut", [None, 1578])
+def test_svhn_damaged_tag_is_an_error_not_a_crash(tmp_path, cut):
+    """A zeroed data tag made scipy's MAT reader segfault (found by tests/test_fuzz_inputs.py).
+
+    The read runs in a child process, so a crash fails this test instead of ending the test run.
+    """
+    import subprocess
+    import sys
+
+    path = tmp_path / "test_32x32.mat"
+    scipy.io.savemat(path, {"X": np.zeros((32, 32, 3, 2), dtype=np.uint8), "y": np.array([[10], [3]], dtype=np.uint8)})
+    raw = path.read_bytes()
+    damaged = raw[:184] + bytes(8) + raw[192:]  # X's data tag: type 0, 0 bytes
+    path.write_bytes(damaged[:cut])
+    code = ("import sys; from pathlib import Path; from interpbench.datasets.svhn import read_mat\n"
+            "from interpbench.errors import DataError\n"
+            "try:\n    read_mat(Path(sys.argv[1]))\nexcept DataError as exc:\n    print(exc)\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f"the reader crashed (exit {proc.returncode}): {proc.stderr[-500:]}"
+    assert "is not a readable MATLAB file" in proc.stdout

@@ -8,14 +8,15 @@ dtypes and torch devices, and it turns every way a model can misbehave into one 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from ..errors import AdapterError, ModelOutputError
 
-__all__ = ["Harness", "LAYOUTS", "VALUE_RANGES", "AUTO"]
+__all__ = ["Harness", "LAYOUTS", "VALUE_RANGES", "AUTO", "user_code"]
 
 # How a batch of n images is laid out when handed to ``encode``.
 LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -30,6 +31,23 @@ VALUE_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
 # value_range="auto": try each of VALUE_RANGES on the first endpoints and keep the one that reconstructs them best.
 AUTO = "auto"
 _AUTO_PROBE_IMAGES = 64
+
+
+@contextmanager
+def user_code(call: str) -> Iterator[None]:
+    """Run adapter code; anything it raises becomes an :class:`AdapterError` naming ``call``.
+
+    ``SystemExit`` and ``KeyboardInterrupt`` are included: raised inside an adapter they would
+    otherwise end the CLI silently (exit status of the adapter's choosing) or as a bare "Aborted!".
+    """
+    try:
+        yield
+    except SystemExit as exc:
+        raise AdapterError(f"{call} called exit({exc.code!r}); an adapter must raise an exception, not end the process") from None
+    except KeyboardInterrupt:
+        raise AdapterError(f"interrupted (KeyboardInterrupt) inside {call}") from None
+    except Exception as exc:  # noqa: BLE001 - any failure inside user code is reported, named
+        raise AdapterError(f"{call} raised {type(exc).__name__}: {exc}") from exc
 
 
 def _torch():
@@ -110,6 +128,12 @@ class Harness:
         modules = _torch_modules_of(adapter)
         self._module = modules is not None
         self._modules: list[Any] = modules or []
+        if not self._module and device is not None and str(device).strip() != "cpu":
+            # Only a module can be moved; recording the device anyway would make the provenance lie.
+            raise AdapterError(
+                f"device {device!r} applies to torch modules, and adapter {name!r} is not one: it runs wherever its "
+                "own code puts it (leave out --device)"
+            )
         self.device = device
         self._numpy_dtype = np.dtype(dtype or getattr(adapter, "input_dtype", None) or np.float32)
         if self._module:
@@ -120,8 +144,11 @@ class Harness:
         return self.value_range == "0,1"
 
     def _prepare_modules(self, device: str | None) -> None:
+        from ..devices import check_device
+
         torch = _torch()
         if device is not None:
+            check_device(device)
             try:
                 target = torch.device(device)
                 for module in self._modules:
@@ -144,10 +171,8 @@ class Harness:
         """
         hook = getattr(self.adapter, "on_protocol_seed", None)
         if callable(hook):
-            try:
+            with user_code(f"{self.name}.on_protocol_seed()"):
                 hook(int(seed))
-            except Exception as exc:  # noqa: BLE001 - user code, reported by name
-                raise AdapterError(f"{self.name}.on_protocol_seed() raised {type(exc).__name__}: {exc}") from exc
 
     def settle_value_range(self, images: np.ndarray) -> str:
         """Resolve ``value_range="auto"``: the range under which ``images`` come back closest to themselves.
@@ -173,10 +198,8 @@ class Harness:
         out: dict[str, Any] = {}
         info = getattr(self.adapter, "scoring_info", None)
         if callable(info):
-            try:
+            with user_code(f"{self.name}.scoring_info()"):
                 out = dict(info())
-            except Exception as exc:  # noqa: BLE001 - user code, reported by name
-                raise AdapterError(f"{self.name}.scoring_info() raised {type(exc).__name__}: {exc}") from exc
         if self.value_range_choice is not None:
             out["value_range"] = self.value_range
             out["value_range_auto"] = dict(self.value_range_choice)
@@ -228,7 +251,12 @@ class Harness:
             if on_batch:
                 on_batch()
         images = np.concatenate(out, axis=0)
-        return 2.0 * images - 1.0 if self._zero_one else images
+        if not self._zero_one:
+            return images
+        mapped = 2.0 * images - 1.0
+        if not np.all(np.isfinite(mapped)):  # finite near 1.8e308, doubled to inf
+            raise ModelOutputError(f"{self.name}.decode() returned values too large to map from 0,1 to the benchmark's -1,1 range")
+        return mapped
 
     def model_range(self, images: np.ndarray) -> np.ndarray:
         """Benchmark-convention images mapped back to the pixel values the model itself produced."""
@@ -241,14 +269,12 @@ class Harness:
 
     def _call(self, method: str, batch: np.ndarray, *, what: str) -> np.ndarray:
         arg = self._to_model(batch)
-        try:
+        with user_code(f"{self.name}.{method}()"):
             if self._module:
                 with _torch().no_grad():
                     result = getattr(self.adapter, method)(arg)
             else:
                 result = getattr(self.adapter, method)(arg)
-        except Exception as exc:  # noqa: BLE001 - any failure inside user code is reported, named
-            raise AdapterError(f"{self.name}.{method}() raised {type(exc).__name__}: {exc}") from exc
         array = self._from_model(result, method, what)
         if not np.all(np.isfinite(array)):
             bad = int(np.sum(~np.isfinite(array.reshape(array.shape[0], -1)).all(axis=1))) if array.ndim else 1
@@ -262,9 +288,16 @@ class Harness:
         return np.ascontiguousarray(batch, dtype=self._numpy_dtype)
 
     def _from_model(self, result: Any, method: str, what: str) -> np.ndarray:
+        if result is None:  # np.asarray(None, float) is a NaN scalar, which would be reported as "NaN"
+            raise ModelOutputError(f"{self.name}.{method}() returned None instead of an array of {what}")
         torch = _torch()
         if torch is not None and isinstance(result, torch.Tensor):
-            result = result.detach().to("cpu", torch.float64).numpy()
+            if result.device.type == "meta":
+                raise ModelOutputError(f"{self.name}.{method}() returned a tensor on the meta device, which holds no values")
+            try:
+                result = result.detach().to("cpu", torch.float64).numpy()
+            except (RuntimeError, TypeError, NotImplementedError) as exc:
+                raise ModelOutputError(f"{self.name}.{method}() returned a tensor that cannot be read back: {exc}") from None
         try:
             array = np.asarray(result, dtype=np.float64)
         except (TypeError, ValueError) as exc:

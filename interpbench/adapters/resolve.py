@@ -18,6 +18,10 @@ from .harness import Harness
 
 __all__ = ["FunctionAdapter", "load_adapter", "as_harness", "SPEC_PREFIXES", "register_spec_prefix"]
 
+# What importing or calling the user's code may raise. SystemExit and KeyboardInterrupt are
+# included: a module that calls sys.exit() on import must be reported, not end the CLI silently.
+_USER_ERRORS = (Exception, SystemExit, KeyboardInterrupt)
+
 
 class FunctionAdapter:
     """A pair of plain callables presented as an adapter.
@@ -143,7 +147,7 @@ def _import_module(name: str) -> Any:
                 "(pip install -e .), or add its folder to PYTHONPATH"
             ) from None
         raise SpecError(f"cannot import module {name!r}: {type(exc).__name__}: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - any import failure is the spec's problem
+    except _USER_ERRORS as exc:  # noqa: BLE001 - any import failure is the spec's problem
         raise SpecError(f"cannot import module {name!r}: {type(exc).__name__}: {exc}") from None
     finally:
         if added:
@@ -162,7 +166,7 @@ def _import_file(path_text: str) -> Any:
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001
+    except _USER_ERRORS as exc:  # noqa: BLE001
         sys.modules.pop(module_name, None)
         raise SpecError(f"importing {path_text!r} failed: {type(exc).__name__}: {exc}") from None
     return module
@@ -184,7 +188,7 @@ def _instantiate(obj: Any, spec: str) -> Any:
     if callable(obj):
         try:
             obj = obj()
-        except Exception as exc:  # noqa: BLE001
+        except _USER_ERRORS as exc:  # noqa: BLE001
             raise SpecError(f"calling {spec!r} with no arguments failed: {type(exc).__name__}: {exc}") from None
         if _has_methods(obj):
             return obj

@@ -9,7 +9,7 @@ import click
 from ..adapters import LAYOUTS
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
-from .options import VALUE_RANGE_CHOICES, SeedList, echo_warnings, model_options, one_model, resolve_model
+from .options import VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, model_options, one_model, resolve_model
 
 # Exit status when a metric regressed (errors such as a malformed baseline also exit 1, with
 # one "Error:" line and no table; usage mistakes exit 2, as for every click command).
@@ -29,7 +29,7 @@ EXIT_REGRESSION = 1
 @click.option("--steps", type=click.IntRange(min=2), default=DEFAULT_STEPS, show_default=True, help="With --write-baseline and a model only.")
 @click.option("--path", "path_kind", type=click.Choice(sorted(PATH_KINDS)), default="lerp", show_default=True, help="With --write-baseline and a model only.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
-@click.option("--device", help="Torch device for module adapters (e.g. cpu, cuda:0).")
+@device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects.")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints.")
 @click.option("--threads", type=click.IntRange(min=1), help="Cap BLAS/OpenMP and torch CPU threads [default: library default].")
@@ -51,6 +51,8 @@ def check(  # type: ignore[no-untyped-def]
     adapter_spec, model_name = one_model(adapter_spec, model_name, "check")
     if bool(adapter_spec or model_name) == bool(result_path):
         raise click.UsageError("give exactly one of --adapter SPEC, --model NAME or --result FILE")
+    if write_baseline:
+        check_outputs([("--baseline", baseline_path)])  # before scoring, not after
     target, model_info = (None, None) if result_path else resolve_model(adapter_spec, model_name, checkpoint, device, overrides=overrides)
     harness = dict(batch_size=batch_size, device=device, layout=layout, value_range=value_range, threads=threads)
     rtols, atols = parse_tolerances(rtol, "--rtol"), parse_tolerances(atol, "--atol")

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
 _DIR_OPTION = click.option(
-    "--dir", "root", type=click.Path(file_okay=False), default="leaderboard", show_default=True,
-    help="Leaderboard folder (holds results/, figures/, README.md, index.html).",
+    "--leaderboard", "--dir", "root", type=click.Path(file_okay=False),
+    help="Leaderboard folder (holds results/, figures/, README.md, index.html) [default: the repository's "
+         "leaderboard/, found from the working directory upwards].",
 )
+
+
+def _root(given: str | None) -> str:
+    """``--leaderboard`` if given, else the leaderboard found at or above the working directory."""
+    if given is not None:
+        return given
+    from ..leaderboard.location import find_leaderboard
+
+    found = find_leaderboard()
+    if found is None:
+        raise click.UsageError(
+            f"no leaderboard (a leaderboard/ folder with results/) in {os.getcwd()!r} or above it; "
+            "run from the repository or pass --leaderboard DIR"
+        )
+    return str(found)
 
 
 @click.group()
@@ -38,8 +55,13 @@ def add(results, root, probe_files, figure, preset, kimg, training_hardware, wal
     A file that already is a leaderboard entry (format interpbench-leaderboard-entry) is
     validated and filed as it is. A malformed or duplicate entry is rejected; nothing is written.
     """
-    from ..leaderboard.entries import ENTRY_FORMAT, FIGURES_DIR, add_entry, check_entry, entry_from_results, probe_accuracies, read_json
+    from ..leaderboard.entries import (
+        ENTRY_FORMAT, FIGURES_DIR, add_entry, check_entry, check_png, check_probe_model, entry_from_results, probe_accuracies, read_json,
+    )
 
+    root = _root(root)
+    if figure:
+        check_png(figure)  # --dry-run too: a missing figure is a mistake whether or not anything is written
     records = [read_json(p, what="result") for p in results]
     if any(isinstance(r, dict) and r.get("format") == ENTRY_FORMAT for r in records):
         if len(records) != 1 or probe_files or figure or preset or kimg or entry_id:
@@ -47,13 +69,18 @@ def add(results, root, probe_files, figure, preset, kimg, training_hardware, wal
         entry = records[0]
         check_entry(entry, label=results[0])
     else:
+        training = {"preset": preset, "kimg": kimg, "hardware": training_hardware, "wall_clock_s": wall_clock_s, "samples_per_s": samples_per_s}
+        entry = entry_from_results(records, training=training, kind=kind, notes=notes, labels=list(results), entry_id_override=entry_id)
         probes: dict[str, float] = {}
         for p in probe_files:
-            probes.update(probe_accuracies(read_json(p, what="probe record"), label=p))
-        training = {"preset": preset, "kimg": kimg, "hardware": training_hardware, "wall_clock_s": wall_clock_s, "samples_per_s": samples_per_s}
-        entry = entry_from_results(records, probes=probes or None, training=training, kind=kind, notes=notes, labels=list(results), entry_id_override=entry_id)
+            record = read_json(p, what="probe record")
+            check_probe_model(record, entry, label=p)  # accuracies of another model must not be attached
+            probes.update(probe_accuracies(record, label=p))
+        if probes:
+            entry["probes"] = probes
         if figure:
             entry["figures"] = {"grid": f"{FIGURES_DIR}/{entry['id']}.grid.png"}
+        if probes or figure:
             check_entry(entry)
     if dry_run:
         click.echo(f"valid: {entry['id']} (not written: --dry-run)")
@@ -69,6 +96,7 @@ def build(root, check_only):  # type: ignore[no-untyped-def]
     """Regenerate README.md, index.html and figures/scatter.png from the entries."""
     from ..leaderboard.render import build as build_pages, render_pages
 
+    root = _root(root)
     if check_only:
         _, pages = render_pages(root)
         stale = [name for name, text in pages.items() if not (Path(root) / name).is_file() or (Path(root) / name).read_text(encoding="utf-8") != text]
@@ -87,5 +115,5 @@ def validate(root):  # type: ignore[no-untyped-def]
     """Validate every entry under results/ against the schema; exit 1 naming the first bad field."""
     from ..leaderboard.entries import load_entries
 
-    entries = load_entries(root)
+    entries = load_entries(_root(root))
     click.echo(f"{len(entries)} entries valid")

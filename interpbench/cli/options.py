@@ -6,15 +6,24 @@ import json
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+import re
 from typing import Any
 
 import click
 
-__all__ = ["SeedList", "parse_seeds", "parse_overrides", "model_options", "resolve_model", "one_model", "resolve_models",
-           "echo_warnings", "VALUE_RANGE_CHOICES"]
+from ..errors import OptionError
+
+__all__ = ["SeedList", "check_outputs", "parse_seeds", "parse_overrides", "model_options", "resolve_model", "one_model",
+           "resolve_models", "echo_warnings", "device_option", "VALUE_RANGE_CHOICES", "MAX_SEEDS", "MAX_SEED"]
 
 # --value-range choices: the harness's ranges and "auto" (inferred from the decoded endpoints).
 VALUE_RANGE_CHOICES = ("-1,1", "0,1", "auto")
+# Each protocol seed is a full scoring pass (512 images encoded, 4,096 decoded by default): a list
+# longer than this is a typo (0-99999999), and building it would exhaust memory before any work.
+MAX_SEEDS = 1000
+# Seeds are stored as JSON integers; keep them within int64 so every reader of a record can hold them.
+MAX_SEED = 2**63 - 1
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def model_options(default_note: str) -> Any:
@@ -37,17 +46,51 @@ def model_options(default_note: str) -> Any:
 
 
 def parse_overrides(items: tuple[str, ...]) -> dict[str, object]:
-    """``--set key=value`` pairs; values are parsed as JSON when they can be (numbers, true/false)."""
+    """``--set key=value`` pairs; values are parsed as JSON when they can be (numbers, true/false, null).
+
+    Only the form is checked here; whether a value suits its field is for the model's config
+    (``reference_models.make_config``) to say.
+    """
     out: dict[str, object] = {}
     for item in items:
         key, eq, value = item.partition("=")
-        if not eq or not key:
-            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
+        if not eq or not key.strip():
+            raise OptionError(f"--set {item!r} is not KEY=VALUE")
         try:
             out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON (or absurdly long/nested): keep the text
             out[key.strip()] = value
     return out
+
+
+def check_outputs(*groups: list[tuple[str, str]]) -> None:
+    """Check every (option, path) a command will write before it does any work.
+
+    Each path must be writable in an existing directory (see :func:`interpbench.atomic.check_writable`),
+    and no two options may name the same file: the second write would silently replace the first.
+    """
+    from ..atomic import check_writable
+
+    seen: dict[str, str] = {}
+    for option, path in (item for group in groups for item in group):
+        resolved = str(check_writable(path, what=option))
+        if resolved in seen:
+            raise OptionError(f"{seen[resolved]} and {option} both name {path!r}; give each output its own file")
+        seen[resolved] = option
+
+
+def device_option(command: Any) -> Any:
+    """``--device``, checked when parsed: a device this machine lacks stops the command before any work."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        from ..devices import check_device
+
+        try:
+            return check_device(value)
+        except OptionError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+    return click.option("--device", callback=check, help="Torch device for module adapters (e.g. cpu, cuda:0).")(command)
 
 
 def resolve_model(adapter_spec: str | None, model_name: str | None, checkpoint: str | None, device: str | None,
@@ -58,6 +101,9 @@ def resolve_model(adapter_spec: str | None, model_name: str | None, checkpoint: 
     with ``--set`` config overrides applied; with neither option, ``default_model`` if given,
     else a usage error.
     """
+    for option, value in (("--adapter", adapter_spec), ("--model", model_name), ("--checkpoint", checkpoint)):
+        if value is not None and not value.strip():  # "" must not fall through to the default model
+            raise click.UsageError(f"{option} is empty; give it a value or leave the option out")
     if adapter_spec and model_name:
         raise click.UsageError("give --adapter or --model, not both")
     if checkpoint and not model_name:
@@ -80,17 +126,38 @@ def resolve_model(adapter_spec: str | None, model_name: str | None, checkpoint: 
 
 
 def parse_seeds(text: str) -> list[int]:
-    """'0,1,2' or '0-4' or '3' -> sorted distinct seeds."""
+    """'0,1,2' or '0-4' or '3' -> the seeds, in the order given; an :class:`OptionError` for anything else.
+
+    A range must run upwards (5-1 is an error, not an empty list), no seed may repeat, and at
+    most :data:`MAX_SEEDS` seeds are accepted.
+    """
     seeds: list[int] = []
-    for part in text.split(","):
-        part = part.strip()
-        lo, dash, hi = part.partition("-")
-        if not part or not lo.isdigit() or (dash and not hi.isdigit()):
-            raise ValueError(f"{text!r} is not a seed list like '0,1,2' or '0-4'")
-        seeds.extend(range(int(lo), int(hi) + 1) if dash else [int(lo)])
+    for part in str(text).split(","):
+        lo, dash, hi = (p.strip() for p in part.partition("-"))
+        if not _DIGITS.fullmatch(lo) or (dash and not _DIGITS.fullmatch(hi)):
+            raise OptionError(f"{_shown(text)} is not a seed list like '0,1,2' or '0-4'")
+        first = _seed_value(lo, text)
+        last = _seed_value(hi, text) if dash else first
+        if last < first:
+            raise OptionError(f"seed range {part.strip()!r} runs downwards and names no seed; write {last}-{first}")
+        if len(seeds) + (last - first + 1) > MAX_SEEDS:
+            raise OptionError(f"{_shown(text)} names more than {MAX_SEEDS} seeds; score at most {MAX_SEEDS} per run")
+        seeds.extend(range(first, last + 1))
     if len(set(seeds)) != len(seeds):
-        raise ValueError(f"{text!r} names a seed twice")
+        raise OptionError(f"{_shown(text)} names a seed twice")
     return seeds
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """``text`` quoted for a message, cut short: one sentence, not a screenful of digits."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _seed_value(digits: str, text: str) -> int:
+    # Length first: int() of thousands of digits is slow, and past 4,300 a ValueError of its own.
+    if len(digits.lstrip("0")) > len(str(MAX_SEED)) or int(digits) > MAX_SEED:
+        raise OptionError(f"{_shown(text)} holds a seed above the largest allowed, {MAX_SEED}")
+    return int(digits)
 
 
 class SeedList(click.ParamType):

@@ -7,7 +7,7 @@ import click
 from ..adapters import LAYOUTS, VALUE_RANGES
 from ..datasets import DATASETS
 from ..probes.kmeans import DEFAULT_RESTARTS
-from .options import model_options, one_model, resolve_model
+from .options import check_outputs, device_option, model_options, one_model, resolve_model
 
 
 @click.command()
@@ -21,7 +21,7 @@ from .options import model_options, one_model, resolve_model
 @click.option("--restarts", type=click.IntRange(min=1), default=DEFAULT_RESTARTS, show_default=True, help="k-means restarts (the paper used 1000).")
 @click.option("--with-pixels", is_flag=True, help="Add the raw-pixel reference row (the pixels adapter).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
-@click.option("--device", help="Torch device for module adapters (e.g. cpu, cuda:0).")
+@device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects [default: adapter's own, else NCHW].")
 @click.option("--value-range", type=click.Choice(sorted(VALUE_RANGES)), help="Pixel range the adapter uses [default: adapter's own, else -1,1].")
 @click.option("--threads", type=click.IntRange(min=1), help="Cap the probes' BLAS/OpenMP threads [default: library default].")
@@ -34,6 +34,7 @@ def probe(adapter_spec, model_name, checkpoint, overrides, dataset, data_dir, do
     if download and not data_dir:
         raise click.UsageError("--download needs --data-dir to say where to put the files")
     adapter_spec, model_name = one_model(adapter_spec, model_name, "probe")
+    check_outputs([("--output", output)] if output else [])  # before the probes run, not after
     model, info = resolve_model(adapter_spec, model_name, checkpoint, device, overrides=overrides)
     name = info.get("name", model_name)
     result = run_probe(

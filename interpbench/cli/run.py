@@ -10,7 +10,7 @@ import click
 from ..adapters import LAYOUTS
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
-from .options import VALUE_RANGE_CHOICES, SeedList, echo_warnings, model_options, resolve_models
+from .options import VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, model_options, resolve_models
 
 DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best model, bundled
 
@@ -23,10 +23,10 @@ DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best
 @click.option("--steps", type=click.IntRange(min=2), default=DEFAULT_STEPS, show_default=True)
 @click.option("--path", "path_kind", type=click.Choice(sorted(PATH_KINDS)), default="lerp", show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
-@click.option("--device", help="Torch device for module adapters (e.g. cpu, cuda:0).")
+@device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects [default: adapter's own, else NCHW].")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints [default: adapter's own, else -1,1].")
-@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write the full result record (JSON) here, decoded images beside it (.images.npz). With several models: one file per model, OUTPUT's name plus the model's.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the full result record (JSON) here, decoded images beside it (.images.npz). With several models: one file per model, OUTPUT's name plus the model's.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--figure", "figures", multiple=True, type=click.Path(dir_okay=False), help="Write a PNG figure (of the first seed) here; repeatable. Kind from --figure-kind, else from the name: *traj* = angle trajectories, *scatter* = scatter, anything else = interpolation grid. With several models: one scatter of them beside the paper's Table 1.")
 @click.option("--figure-kind", type=click.Choice(["grid", "trajectory", "scatter"]), help="Kind of every --figure: grid (rows = interpolations, under each the nearest true lines), trajectory (decoded angle per step vs the ideal path) or scatter (Mean Distance vs Smoothness beside the paper's Table 1).")
@@ -47,6 +47,8 @@ def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, 
     models = resolve_models(adapter_spec, model_name, checkpoint, device, overrides=overrides, names=names, default_model=DEFAULT_MODEL)
     seeds = list(seed_list) or seed_range or [0]
     targets = _output_paths(output, [info.get("name") or label or str(target) for target, info, label in models]) if output else []
+    # Every output path is checked before the (possibly long) scoring run, not after it.
+    check_outputs([("--output", t) for t in targets], [("--figure", f) for f in figures])
     results = []
     with echo_warnings():
         for target, model_info, label in models:
@@ -55,11 +57,8 @@ def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, 
                 layout=layout, value_range=value_range, name=label, progress=None, model_info=model_info,
                 strict=strict, threads=threads,
             ))
-    # Every model is scored before anything is written: a failure leaves no partial set of files.
-    for result, target in zip(results, targets):
-        result.save(target)
-    if figures:
-        _draw(results, figures, figure_kind)
+    if targets or figures:
+        _write_outputs(results, targets, figures, figure_kind)
     if as_json:
         records = [r.to_json(per_path=False) for r in results]
         click.echo(records[0] if len(records) == 1 else "[\n" + ",\n".join(records) + "\n]")
@@ -89,13 +88,22 @@ def _output_paths(output: str, names: list[str]) -> list[str]:
     return out
 
 
-def _draw(results, figures, figure_kind) -> None:  # type: ignore[no-untyped-def]
+def _write_outputs(results, targets, figures, figure_kind) -> None:  # type: ignore[no-untyped-def]
+    """Every result record (with its images file) and every figure, all or none: each goes to a temporary file first."""
+    from ..atomic import atomic_paths
     from ..compare import comparison_figure
     from ..figures import figure_kind_for, save_figure, write_figure
 
-    for figure in figures:
-        kind = figure_kind_for(figure, figure_kind)
-        if len(results) > 1 or kind == "scatter":
-            save_figure(comparison_figure(results), figure)
-        else:
-            write_figure(results[0], figure, kind)
+    files = [r.output_files(t) for r, t in zip(results, targets)]
+    with atomic_paths([path for group in files for path in group] + list(figures)) as tmps:
+        at = 0
+        for result, group in zip(results, files):
+            result.write_files(tmps[at : at + len(group)], group)
+            at += len(group)
+        for figure, tmp in zip(figures, tmps[at:]):
+            # The kind comes from the name the user gave, not from the temporary file's name.
+            kind = figure_kind_for(figure, figure_kind)
+            if len(results) > 1 or kind == "scatter":
+                save_figure(comparison_figure(results), tmp)
+            else:
+                write_figure(results[0], tmp, kind)

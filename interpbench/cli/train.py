@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
+
 import click
 
 from .options import SeedList, parse_overrides
 
+# What a shell reports for a process ended by Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
+
 
 @click.command()
 @click.argument("model")
-@click.option("--preset", default="quick", show_default=True, help="Budget and evaluation cadence: quick, cpu or paper.")
+@click.option("--preset", help="Budget and evaluation cadence: quick, cpu or paper [default: quick; a resumed run keeps its own].")
 @click.option("--kimg", type=click.FloatRange(min=0, min_open=True), help="Training budget in kimg (1 kimg = 1,024 images, as in the paper's code) [default: the preset's].")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Training seed (weights, data stream, noise).")
 @click.option("--seeds", type=SeedList(), help="Train several seeds together, batched, e.g. 0-2 (each into OUT/seed-N).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Run directory [default: runs/MODEL-PRESET-sSEED, with --seeds runs/MODEL-PRESET].")
 @click.option("--device", help="Torch device [default: cuda if available, else cpu].")
-@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt if it exists.")
+@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt if it exists, with the run's own preset, config and evaluation settings.")
 @click.option("--eval-every", "eval_every", type=click.FloatRange(min=0, min_open=True), help="kimg between trail evaluations [default: the preset's].")
 @click.option("--eval-pairs", type=click.IntRange(1, 2500), help="Interpolations per trail evaluation [default: the preset's].")
 @click.option("--bf16", is_flag=True, help="Train under bf16 autocast (~1.5-1.8x faster on AVX512-BF16 CPUs; changes numerics).")
@@ -29,19 +35,40 @@ def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every,
     OUT/seed-N (its own checkpoint, trail and summary; each can be resumed on its own).
     """
     from reference_models import canonical_name, train as run_training
+    from reference_models.training.interrupt import TrainingInterrupted
     from reference_models.training.presets import get_preset
 
     key = canonical_name(model)
-    get_preset(preset)
+    if preset is not None:
+        get_preset(preset)
     if seeds and seed:
         raise click.UsageError("give --seed or --seeds, not both")
-    default_out = f"runs/{key}-{preset}-s{seed}" if not seeds else f"runs/{key}-{preset}"
-    result = run_training(key, out_dir or default_out, preset=preset, kimg=kimg, seed=seed, seeds=seeds or None,
-                          device=device, resume=resume, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
-                          config=parse_overrides(overrides) or None, progress=None, bf16=bf16, channels_last=channels_last,
-                          cuda_graph=cuda_graph)
+    default_out = f"runs/{key}-{preset or 'quick'}-s{seed}" if not seeds else f"runs/{key}-{preset or 'quick'}"
+    out_dir = out_dir or default_out
+    try:
+        result = run_training(key, out_dir, preset=preset, kimg=kimg, seed=seed, seeds=seeds or None,
+                              device=device, resume=resume, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
+                              config=parse_overrides(overrides) or None, progress=None, bf16=bf16,
+                              channels_last=channels_last, cuda_graph=cuda_graph)
+    except TrainingInterrupted as stopped:
+        click.echo(str(stopped), err=True)
+        click.echo(f"continue it with: {resume_command(key, out_dir, seeds or [seed], device, bf16, batched=bool(seeds))}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     for run in result if isinstance(result, list) else [result]:
         report_run(run)
+
+
+def resume_command(model: str, out_dir: str, seeds: list[int], device: str | None, bf16: bool, batched: bool = False) -> str:
+    """The command that continues an interrupted run. Preset, config, budget and evaluation
+    settings come from its checkpoint, so only what the checkpoint cannot say is repeated."""
+    parts = ["interpbench", "train", model, "--out", str(out_dir)]
+    parts += ["--seeds", ",".join(map(str, seeds))] if batched else ["--seed", str(seeds[0])]
+    parts.append("--resume")
+    if device:
+        parts += ["--device", device]
+    if bf16:
+        parts.append("--bf16")
+    return shlex.join(parts)
 
 
 def report_run(run) -> None:  # type: ignore[no-untyped-def]

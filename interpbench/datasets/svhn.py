@@ -10,6 +10,7 @@ import numpy as np
 from ..errors import DataError
 from .base import DataSplit, Labelled, bytes_to_unit, check_pair
 from .files import find_file
+from .matcheck import check_mat5
 
 __all__ = ["load", "read_mat", "FILES"]
 
@@ -21,6 +22,7 @@ def read_mat(path: Path) -> Labelled:
     import scipy.io
 
     where = os.fspath(path)
+    check_mat5(path)  # scipy trusts a file's tags; a damaged one can crash the interpreter instead of raising
     try:
         contents = scipy.io.loadmat(path, variable_names=("X", "y"))
     except (ValueError, TypeError, OSError, EOFError, IndexError, KeyError, MemoryError, NotImplementedError) as exc:

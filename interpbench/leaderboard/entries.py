@@ -39,6 +39,8 @@ __all__ = [
     "load_entries",
     "add_entry",
     "entry_id",
+    "check_probe_model",
+    "check_png",
 ]
 
 ENTRY_FORMAT = "interpbench-leaderboard-entry"
@@ -226,6 +228,7 @@ def entry_from_results(
         if record["protocol"] != first["protocol"]:
             raise DataError(f"{label}: protocol {record['protocol']} differs from {labels[0]}'s {first['protocol']}")
     runs = [_run_from_result(r) for r in records]
+    _refuse_shared_checkpoints(runs, labels)
     train_seeds = [r["train_seed"] for r in runs]
     if len(runs) > 1 and (None in train_seeds or len(set(train_seeds)) != len(train_seeds)):
         raise DataError(f"results of several training runs need distinct model.train_seed values, got {train_seeds}")
@@ -295,6 +298,54 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _refuse_shared_checkpoints(runs: list[dict[str, Any]], labels: list[str]) -> None:
+    """Several runs of one entry must be several trained checkpoints.
+
+    Copies of one result with ``model.train_seed`` edited would otherwise pass as "n = 3 training
+    seeds, std 0": the checkpoint hash is what training seeds cannot fake.
+    """
+    first_of: dict[str, str] = {}
+    for run, label in zip(runs, labels):
+        sha = run.get("checkpoint_sha256")
+        if sha is None:
+            continue
+        if sha in first_of:
+            raise DataError(f"{label} and {first_of[sha]} were scored from one checkpoint (sha256 {sha[:12]}…); "
+                            "several training runs need several trained checkpoints")
+        first_of[sha] = label
+
+
+def check_probe_model(record: Any, entry: dict[str, Any], label: str = "probe record") -> None:
+    """Refuse probe accuracies measured on another model: its name and checkpoint must be the entry's.
+
+    A record without a model (a plain ``{"lines/linear": 91.2}``) can only go with an entry that
+    has no checkpoint to match, such as an adapter's.
+    """
+    name = entry["model"]["name"]
+    hashes = sorted({r["checkpoint_sha256"] for r in entry["runs"]} - {None})
+    model = record.get("model") if isinstance(record, dict) else None
+    if not isinstance(model, dict):
+        if hashes:
+            raise DataError(f"{label} names no model, so it cannot be matched to checkpoint {hashes[0][:12]}…; "
+                            "attach the record `interpbench probe --output` wrote")
+        return
+    if model.get("name") != name:
+        raise DataError(f"{label} holds probes of model {model.get('name')!r}, not {name!r}")
+    if hashes and model.get("checkpoint_sha256") not in hashes:
+        found = model.get("checkpoint_sha256")
+        shown = "no checkpoint" if not isinstance(found, str) else f"checkpoint {found[:12]}…"
+        raise DataError(f"{label} was measured on {shown}, not on the scored checkpoint {hashes[0][:12]}…")
+
+
+def _shared_checkpoint(entry: dict[str, Any], other: Entry) -> str | None:
+    """A checkpoint ``entry`` and ``other`` both score with one protocol (one model counted twice), if any."""
+    if other.data["protocol"] != entry["protocol"]:
+        return None  # the same weights scored another way (slerp, other seeds) is another entry
+    mine = {r["checkpoint_sha256"] for r in entry["runs"]} - {None}
+    theirs = {r["checkpoint_sha256"] for r in other.data["runs"]} - {None}
+    return min(mine & theirs) if mine & theirs else None
+
+
 def check_entry(entry: Any, label: str = "entry") -> None:
     """Schema validation plus consistency of the stored summary with the per-seed numbers."""
     validate(entry, ENTRY_SCHEMA, what=label)
@@ -320,6 +371,7 @@ def check_entry(entry: Any, label: str = "entry") -> None:
         lo, hi = entry["summary"][metric]["ci95"]
         if lo > hi:
             raise DataError(f"{label}: summary.{metric}.ci95 has its lower end above its upper end")
+    _refuse_shared_checkpoints(entry["runs"], [f"{label}: runs[{i}]" for i in range(len(entry["runs"]))])
     if entry["training"] is None and len(entry["runs"]) > 1:
         raise DataError(f"{label}: training is null but there are {len(entry['runs'])} training runs")
 
@@ -335,8 +387,27 @@ def load_entries(root: str | os.PathLike[str]) -> list[Entry]:
         check_entry(data, label=str(path))
         if data["id"] != path.stem:
             raise DataError(f"{path}: id {data['id']!r} does not match the file name (expected {path.stem!r})")
+        for other in entries:
+            shared = _shared_checkpoint(data, other)
+            if shared:
+                raise DataError(f"{path} and {other.path} score one checkpoint (sha256 {shared[:12]}…) with one protocol; "
+                                "a model is one entry")
         entries.append(Entry(data, path))
     return entries
+
+
+def check_png(path: str | os.PathLike[str]) -> Path:
+    """``path`` if it is a PNG file; a :class:`DataError` saying whether it is missing or something else."""
+    source = Path(path)
+    if not source.exists():
+        raise DataError(f"figure {os.fspath(source)!r} does not exist")
+    try:
+        is_png = source.is_file() and source.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    except OSError as exc:
+        raise DataError(f"cannot read figure {os.fspath(source)!r}: {exc.strerror or exc}") from None
+    if not is_png:
+        raise DataError(f"figure {os.fspath(source)!r} is not a PNG file")
+    return source
 
 
 def add_entry(root: str | os.PathLike[str], entry: dict[str, Any], figure_source: str | os.PathLike[str] | None = None) -> Path:
@@ -352,19 +423,15 @@ def add_entry(root: str | os.PathLike[str], entry: dict[str, Any], figure_source
     for other in existing:
         if other.id == entry["id"]:
             raise DataError(f"duplicate entry: id {entry['id']!r} is already filed in {other.path}")
-        if other.data["protocol"] == entry["protocol"]:
-            mine = {r["checkpoint_sha256"] for r in entry["runs"]} - {None}
-            theirs = {r["checkpoint_sha256"] for r in other.data["runs"]} - {None}
-            if mine & theirs:
-                raise DataError(f"duplicate entry: checkpoint {sorted(mine & theirs)[0][:12]}… is already scored in {other.path}")
+        shared = _shared_checkpoint(entry, other)
+        if shared:
+            raise DataError(f"duplicate entry: checkpoint {shared[:12]}… is already scored in {other.path}")
     target = root / RESULTS_DIR / f"{entry['id']}.json"
     grid = entry.get("figures", {}).get("grid")
     if figure_source is not None:
         if grid is None:
             raise DataError("a figure was given but the entry names no figures.grid path")
-        source = Path(figure_source)
-        if not source.is_file() or source.read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":
-            raise DataError(f"figure {os.fspath(source)!r} is not a PNG file")
+        source = check_png(figure_source)
         with atomic_path(root / grid) as tmp:
             shutil.copyfile(source, tmp)
     try:

@@ -115,12 +115,27 @@ def _unresolved(entry: Entry, others: list[Entry], metric: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ tables
-def build_tables(entries: list[Entry]) -> list[Table]:
-    """The lines table, the probe table and the comparison with the paper's Table 1."""
-    ranked = sorted(entries, key=lambda e: (e.summary("mean_distance")["mean"], _or_inf(e.summary("smoothness")["mean"]), e.id))
-    lines = Table(
-        key="lines",
-        title="Lines benchmark",
+def _protocol_text(protocol: dict) -> str:
+    return f"{protocol['path']}, {protocol['pairs']}×{protocol['steps']}, seeds {','.join(map(str, protocol['seeds']))}"
+
+
+def by_protocol(ranked: list[Entry]) -> list[list[Entry]]:
+    """``ranked`` split into groups of one protocol each, the largest group first, ranks kept.
+
+    Scores of different protocols (another path, other pairs or seeds) are not comparable, so
+    each group is ranked on its own.
+    """
+    groups: dict[str, list[Entry]] = {}
+    for e in ranked:
+        groups.setdefault(_protocol_text(e.data["protocol"]), []).append(e)
+    return sorted(groups.values(), key=lambda g: (-len(g), _protocol_text(g[0].data["protocol"])))
+
+
+def _lines_table(group: list[Entry], key: str, title: str) -> Table:
+    """One ranked table of entries that share a protocol."""
+    table = Table(
+        key=key,
+        title=title,
         columns=[
             "#", "model", "Mean Distance ×10⁻³", "Smoothness", "spread over (n)",
             "Mean Distance 95% CI ×10⁻³", "Smoothness 95% CI", "not resolved from",
@@ -128,10 +143,10 @@ def build_tables(entries: list[Entry]) -> list[Table]:
         ],
         rows=[],
     )
-    for i, e in enumerate(ranked, 1):
+    for i, e in enumerate(group, 1):
         md, sm = e.summary("mean_distance"), e.summary("smoothness")
-        md_tie = _unresolved(e, ranked, "mean_distance")
-        sm_tie = _unresolved(e, ranked, "smoothness")
+        md_tie = _unresolved(e, group, "mean_distance")
+        sm_tie = _unresolved(e, group, "smoothness")
         tie = "; ".join(
             part for part in (
                 f"Mean Distance: {', '.join(md_tie)}" if md_tie else "",
@@ -141,16 +156,29 @@ def build_tables(entries: list[Entry]) -> list[Table]:
         proto = e.data["protocol"]
         name = _label(e) + (f" — scale end: {_SCALE_END[e.name]}" if e.kind == "builtin" and e.name in _SCALE_END else "")
         name += " — collapsed" if e.collapsed else ""
-        lines.rows.append([
+        table.rows.append([
             str(i), name,
             _md_pm(md['mean'], md['std']), _sm_pm(sm), _spread(e),
             f"[{_md_e3(md['ci95'][0], _decimals_e3(md['mean']))}, {_md_e3(md['ci95'][1], _decimals_e3(md['mean']))}]",
             "—" if sm["ci95"] is None else f"[{_sm(sm['ci95'][0])}, {_sm(sm['ci95'][1])}]", tie,
             f"{e.data['summary']['n_undefined']} of {proto['pairs'] * len(proto['seeds']) * len(e.data['runs'])}",
-            _budget(e), _hardware(e),
-            f"{proto['path']}, {proto['pairs']}×{proto['steps']}, seeds {','.join(map(str, proto['seeds']))}",
+            _budget(e), _hardware(e), _protocol_text(proto),
         ])
-        lines.row_ids.append(e.id)
+        table.row_ids.append(e.id)
+    return table
+
+
+def build_tables(entries: list[Entry]) -> list[Table]:
+    """The lines table (one per protocol), the probe table and the comparison with the paper's Table 1."""
+    ranked = sorted(entries, key=lambda e: (e.summary("mean_distance")["mean"], _or_inf(e.summary("smoothness")["mean"]), e.id))
+    groups = by_protocol(ranked) or [[]]
+    several = len(groups) > 1
+    line_tables = [
+        _lines_table(group, "lines" if i == 0 else f"lines-{i + 1}",
+                     f"Lines benchmark, protocol {_protocol_text(group[0].data['protocol'])}" if several else "Lines benchmark")
+        for i, group in enumerate(groups)
+    ]
+    lines = line_tables[0]
     lines.notes = [
         "Lower is better for both metrics. Mean Distance is stored unscaled in the entries and printed ×10⁻³.",
         "mean ± std: over training seeds (population std, as the paper) when an entry has several training runs; "
@@ -160,8 +188,19 @@ def build_tables(entries: list[Entry]) -> list[Table]:
         "“not resolved from” names those entries.",
         "Training time: wall clock of `interpbench train` summed over every invocation of the run (resumes), "
         "its evaluation trail included; speed is training samples over that time.",
+        *(["Entries are ranked only against entries scored with the same protocol (path, pairs × steps, seeds): "
+           "each protocol has its own table."] if several else []),
         *_collapse_notes(ranked),
     ]
+    for table in line_tables[1:]:
+        table.notes = ["Ranked among themselves only: these entries were scored with another protocol than the first table's."]
+    main_protocol = groups[0][0].data["protocol"] if groups[0] else None
+
+    def marked(row: list[str], e: Entry) -> list[str]:
+        """A paper-table row of an entry outside the main protocol says so by its name."""
+        if several and e.data["protocol"] != main_protocol:
+            row[3] += f" (protocol {_protocol_text(e.data['protocol'])})"
+        return row
 
     probe_keys = sorted({k for e in entries for k in e.data.get("probes", {})})
     probes = Table(key="probes", title="Probe accuracies (%)", columns=["model", *probe_keys], rows=[])
@@ -195,12 +234,13 @@ def build_tables(entries: list[Entry]) -> list[Table]:
             paper.rows.append([row.model, *_published(row), "not trained yet", "—", "—", "—", "—", "—", "—"])
             paper.row_ids.append(f"paper-{paper_key(row.model)}")
         for e in mine:
-            paper.rows.append(_paper_row(row.model, row, e))
+            paper.rows.append(marked(_paper_row(row.model, row, e), e))
             paper.row_ids.append(e.id)
     for e in [x for x in ends if x.name == "pixels"]:
         paper.rows.append(_paper_row("pixels (scale end)", None, e))
         paper.row_ids.append(e.id)
-    trained = [e for e in ranked if e.kind == "reference"]
+    # The paper's ordering is a ranking too: only among entries of the main protocol.
+    trained = [e for e in ranked if e.kind == "reference" and e.data["protocol"] == main_protocol]
     paper.notes = [
         f"Paper: {PAPER_CITATION}; mean ± population std over ≥ 3 training runs, each run's score the median of "
         "its last 20 evaluations during training (SPEC §7). interpbench's “Mean Distance” and “Smoothness” columns "
@@ -211,7 +251,7 @@ def build_tables(entries: list[Entry]) -> list[Table]:
         "not paper reproductions: their budget is in the model column.",
         *_ordering_notes(trained),
     ]
-    return [lines, probes, paper]
+    return [*line_tables, probes, paper]
 
 
 def _published(row: PaperRow) -> tuple[str, str]:

@@ -24,7 +24,9 @@ def reconstruction_error(decoded: np.ndarray, originals: np.ndarray) -> float:
     originals = np.asarray(originals, dtype=np.float64)
     if decoded.shape != originals.shape:
         raise ValueError(f"decoded shape {decoded.shape} does not match originals {originals.shape}")
-    return float(np.mean((decoded - originals) ** 2))
+    # A decoder far off scale (1e300) overflows the square: the error then is inf, stored as null.
+    with np.errstate(over="ignore"):
+        return float(np.mean((decoded - originals) ** 2))
 
 
 def output_spread(decoded: np.ndarray, originals: np.ndarray) -> float:
@@ -40,7 +42,16 @@ def output_spread(decoded: np.ndarray, originals: np.ndarray) -> float:
     reference = float(originals.std(axis=0).mean())
     if reference == 0.0:
         raise ValueError("the original images are all the same; their spread cannot be a reference")
-    return float(decoded.std(axis=0).mean()) / reference
+    return _scale_safe_std(decoded) / reference
+
+
+def _scale_safe_std(x: np.ndarray) -> float:
+    """``x.std(axis=0).mean()``, computed on ``x`` scaled by a power of two so that huge values
+    (1e300) do not overflow when squared; the scaling is exact, so ordinary values are unchanged."""
+    _, exponent = np.frexp(np.abs(x).max()) if x.size else (0.0, 0)
+    spread = float(np.ldexp(x, -exponent).std(axis=0).mean())
+    with np.errstate(over="ignore"):
+        return float(np.ldexp(spread, exponent))
 
 
 def is_collapsed(spread: float) -> bool:

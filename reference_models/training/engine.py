@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
@@ -23,6 +25,7 @@ import torch
 from tqdm.auto import tqdm
 
 from interpbench.atomic import write_text_atomic
+from interpbench.devices import check_device
 from interpbench.errors import CheckpointError, OptionError
 from interpbench.provenance import hardware_description
 
@@ -30,26 +33,23 @@ from ..registry import build, canonical_name, make_config
 from .checkpoint import read_checkpoint, save_checkpoint
 from .presets import IMAGES_PER_KIMG, PAPER_KIMG, budget_steps, get_preset, kimg_to_images
 from .graph_step import GraphedStep
+from .interrupt import StopOnInterrupt, TrainingInterrupted
+from .lock import RunLock
+from .resume import ResumeSettings, resume_settings
 from .seed_batch import SeedBatchTrainer
 from .trail import code_diagnostics, collapse_summary, evaluation_entry, evaluation_line, paper_figure
 from .trainer import Trainer
 
-__all__ = ["Trainer", "TrainRun", "train", "pick_device", "run_directory", "CHECKPOINT_NAME", "SUMMARY_NAME"]
+__all__ = ["Trainer", "TrainRun", "TrainingInterrupted", "train", "pick_device", "run_directory", "CHECKPOINT_NAME", "SUMMARY_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 SUMMARY_NAME = "summary.json"
 
 
 def pick_device(device: str | None = None) -> torch.device:
-    """``device`` if given, else CUDA when available, else CPU."""
+    """``device`` if given (checked: one sentence for a device this machine lacks), else CUDA when available, else CPU."""
     if device:
-        try:
-            dev = torch.device(device)
-        except RuntimeError as exc:
-            raise OptionError(f"{device!r} is not a torch device: {exc}") from None
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise OptionError(f"device {device!r} was asked for but CUDA is not available here")
-        return dev
+        return torch.device(check_device(device))
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
@@ -116,7 +116,7 @@ class _Schedule:
 class _Run:
     """One run's directory: its checkpoint (if resuming), trail and training time so far."""
 
-    def __init__(self, key: str, out: Path, seed: int, resume: bool, config: dict[str, Any]) -> None:
+    def __init__(self, key: str, out: Path, seed: int, resume: bool) -> None:
         self.out, self.seed = out, int(seed)
         self.ckpt_path = out / CHECKPOINT_NAME
         self.record: dict[str, Any] | None = None
@@ -125,14 +125,9 @@ class _Run:
         if self.ckpt_path.exists():
             if not resume:
                 raise OptionError(f"{str(out)!r} already holds a checkpoint; pass --resume to continue it or choose another --out")
-            record = read_checkpoint(self.ckpt_path, expected_model=key)
-            if int(record["seed"]) != self.seed:
-                raise CheckpointError(f"checkpoint {str(self.ckpt_path)!r} was trained with seed {record['seed']}, not {seed}")
-            if config and any(record["config"].get(k) != v for k, v in config.items()):
-                raise CheckpointError(f"checkpoint {str(self.ckpt_path)!r} has a different config than the overrides given")
-            self.record = record
-            self.trail = list(record.get("trail", []))
-            self.prior_seconds = float(record.get("train_seconds", 0.0))
+            self.record = read_checkpoint(self.ckpt_path, expected_model=key)
+            self.trail = list(self.record.get("trail", []))
+            self.prior_seconds = float(self.record.get("train_seconds", 0.0))
 
     @property
     def step(self) -> int:
@@ -149,7 +144,7 @@ def train(
     name: str,
     out: str | Path,
     *,
-    preset: str = "quick",
+    preset: str | None = None,
     kimg: float | None = None,
     seed: int = 0,
     seeds: Sequence[int] | None = None,
@@ -169,10 +164,13 @@ def train(
 ) -> TrainRun | list[TrainRun]:
     """Train reference model ``name`` into directory ``out`` and return its run record.
 
-    The budget is ``kimg`` × 1,024 images (default: the preset's). Every ``eval_every_kimg`` the
-    model is scored with ``eval_pairs`` interpolations on protocol seed ``eval_seed + i`` for the
-    i-th evaluation (a fresh endpoint draw each time, as the paper did) and a checkpoint is
-    written. ``resume`` continues from ``out/checkpoint.pt`` if there is one. ``on_step(step)``
+    The budget is ``kimg`` × 1,024 images (default: the preset's; ``preset`` defaults to quick).
+    Every ``eval_every_kimg`` the model is scored with ``eval_pairs`` interpolations on protocol
+    seed ``eval_seed + i`` for the i-th evaluation (a fresh endpoint draw each time, as the paper
+    did) and a checkpoint is written. ``resume`` continues from ``out/checkpoint.pt`` if there is
+    one, with that run's own preset, config, seed, budget and evaluation settings: any of them
+    left out is taken from the checkpoint, any given must match it (only ``kimg`` may differ, to
+    extend the budget). ``on_step(step)``
     is called after every step (tests use it to simulate a kill). ``bf16`` trains under bf16
     autocast (faster on CPUs with AVX512-BF16 and on GPUs; recorded in the checkpoint).
     ``channels_last`` (default: on for one run, or what a resumed run used) keeps activations
@@ -186,15 +184,15 @@ def train(
     again with ``resume=True`` to continue). ``interpbench reproduce --minutes`` uses it.
     ``cuda_graph`` (default: on for CUDA devices) captures the whole step once as a CUDA graph
     and replays it (:class:`~reference_models.training.graph_step.GraphedStep`).
+
+    Only one training runs in a run directory at a time (:class:`~.lock.RunLock`): a second one
+    is refused with the first one's PID. Ctrl-C stops at the next step boundary, checkpoints that
+    step (atomically) and raises :class:`~.interrupt.TrainingInterrupted`.
     """
     key = canonical_name(name)
-    p = get_preset(preset)
-    kimg = float(p.kimg if kimg is None else kimg)
-    eval_every = float(p.eval_every_kimg if eval_every_kimg is None else eval_every_kimg)
-    ckpt_every = float(checkpoint_every_kimg or (eval_every if eval_every_kimg is not None else p.checkpoint_every_kimg))
-    pairs = int(p.eval_pairs if eval_pairs is None else eval_pairs)
-    if kimg <= 0 or eval_every <= 0 or ckpt_every <= 0:
-        raise OptionError("kimg, eval_every_kimg and checkpoint_every_kimg must be positive")
+    if preset is not None:
+        get_preset(preset)
+    make_config(key, **(config or {}))  # bad --set values are refused before a run directory is touched
     if seeds is not None:
         seeds = [int(s) for s in seeds]
         if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
@@ -204,13 +202,51 @@ def train(
         raise OptionError(f"CUDA graphs need a CUDA device, not {str(dev)!r}")
     graphed = dev.type == "cuda" if cuda_graph is None else bool(cuda_graph)
     out = Path(out)
-    runs = [_Run(key, out, seed, resume, config or {})] if seeds is None else [
-        _Run(key, run_directory(out, s), s, resume, config or {}) for s in seeds]
-    configs = [dataclasses.asdict(make_config(key, **(r.record["config"] if r.record else {**p.config_for(key), **(config or {})})))
-               for r in runs]
-    if any(c != configs[0] for c in configs):
-        raise CheckpointError(f"the runs under {str(out)!r} have different configs and cannot be trained together")
-    batch = make_config(key, **configs[0]).batch_size
+    dirs = [(out, seed)] if seeds is None else [(run_directory(out, s), s) for s in seeds]
+    with ExitStack() as locks:
+        for run_dir, _ in dirs:
+            lock = locks.enter_context(RunLock(run_dir))
+            if lock.stale_owner is not None:
+                print(f"note: PID {lock.stale_owner.get('pid')} ended without releasing its lock on {str(run_dir)!r} "
+                      "(killed?); this training takes it over", file=sys.stderr)
+        runs = [_Run(key, run_dir, s, resume) for run_dir, s in dirs]
+        resumed = {_settings(r, seed=r.seed, preset=preset, kimg=kimg, eval_every_kimg=eval_every_kimg, eval_pairs=eval_pairs,
+                             eval_seed=eval_seed, config=config, bf16=bf16) for r in runs if r.record is not None}
+        if len(resumed) > 1:
+            raise CheckpointError(f"the runs under {str(out)!r} were trained with different settings and cannot be trained together")
+        settings = resumed.pop() if resumed else None
+        if settings:
+            preset, kimg, eval_every_kimg, eval_pairs = settings.preset, settings.kimg, settings.eval_every_kimg, settings.eval_pairs
+            fields = dict(settings.config)
+        else:
+            preset = preset or "quick"
+            fields = {**get_preset(preset).config_for(key), **(config or {})}
+        model_config = dataclasses.asdict(make_config(key, **fields))
+        return _train_runs(key, runs, model_config, preset, kimg, eval_every_kimg, eval_pairs, eval_seed, checkpoint_every_kimg,
+                           dev, bf16, channels_last, graphed, batched=seeds is not None, progress=progress, on_step=on_step,
+                           should_stop=should_stop)
+
+
+def _settings(run: _Run, **given: Any) -> ResumeSettings:
+    """A resumed run's settings, hashable so several runs' can be compared."""
+    found = resume_settings(run.record, run.ckpt_path, **given)  # type: ignore[arg-type]
+    return found._replace(config=tuple(sorted(found.config.items())))  # type: ignore[arg-type]
+
+
+def _train_runs(key: str, runs: list[_Run], model_config: dict[str, Any], preset: str, kimg: float | None,
+                eval_every_kimg: float | None, eval_pairs: int | None, eval_seed: int, checkpoint_every_kimg: float | None,
+                dev: torch.device, bf16: bool, channels_last: bool | None, graphed: bool, *, batched: bool,
+                progress: bool | None, on_step: Callable[[int], None] | None,
+                should_stop: Callable[[int], bool] | None) -> TrainRun | list[TrainRun]:
+    """:func:`train` once every run directory's lock is held and the settings are settled."""
+    p = get_preset(preset)
+    kimg = float(p.kimg if kimg is None else kimg)
+    eval_every = float(p.eval_every_kimg if eval_every_kimg is None else eval_every_kimg)
+    ckpt_every = float(checkpoint_every_kimg or (eval_every if eval_every_kimg is not None else p.checkpoint_every_kimg))
+    pairs = int(p.eval_pairs if eval_pairs is None else eval_pairs)
+    if kimg <= 0 or eval_every <= 0 or ckpt_every <= 0:
+        raise OptionError("kimg, eval_every_kimg and checkpoint_every_kimg must be positive")
+    batch = int(model_config["batch_size"])
     schedule = _Schedule(preset=preset, kimg=kimg, eval_every=eval_every, pairs=pairs, eval_seed=eval_seed,
                          total_steps=budget_steps(kimg, batch),
                          eval_steps=max(1, round(kimg_to_images(eval_every) / batch)),
@@ -220,11 +256,11 @@ def train(
     # Runs resumed at different steps cannot share a step: each group of equal steps trains together.
     for step in sorted({r.step for r in runs}):
         group = [r for r in runs if r.step == step]
-        for run in _train_group(key, group, configs[0], schedule, dev, hardware, bf16, channels_last, graphed,
-                                batched=seeds is not None, progress=progress, on_step=on_step, should_stop=should_stop):
+        for run in _train_group(key, group, model_config, schedule, dev, hardware, bf16, channels_last, graphed,
+                                batched=batched, progress=progress, on_step=on_step, should_stop=should_stop):
             results[run.seed] = run
     ordered = [results[r.seed] for r in runs]
-    return ordered[0] if seeds is None else ordered
+    return ordered if batched else ordered[0]
 
 
 def _train_group(key: str, runs: list[_Run], config: dict[str, Any], schedule: _Schedule, dev: torch.device,
@@ -281,7 +317,7 @@ def _train_group(key: str, runs: list[_Run], config: dict[str, Any], schedule: _
     label = key if not batched else f"{key} seeds {','.join(str(r.seed) for r in runs)}"
     bar = tqdm(total=total * batch * k, initial=min(start_step, total) * batch * k, desc=f"train {label}",
                unit="img", unit_scale=True, disable=None if progress is None else not progress, smoothing=0.1)
-    with bar:
+    with bar, StopOnInterrupt() as stop:
         while stepper.step_count < total:
             if should_stop is not None and should_stop(stepper.step_count):
                 if stepper.step_count > start_step:
@@ -294,14 +330,20 @@ def _train_group(key: str, runs: list[_Run], config: dict[str, Any], schedule: _
             if s % 25 == 0 or s == total:
                 bar.set_postfix({name: f"{float(losses[name].float().mean()):.4g}" for name in models[0].log_keys})
             due_eval = s % schedule.eval_steps == 0 or s == total
+            saved = due_eval or s % schedule.ckpt_steps == 0
             for i in range(k):
                 if due_eval:
                     evaluate(i)
                     bar.write(f"[{key} seed {runs[i].seed}] {evaluation_line(runs[i].trail[-1])}")
-                if due_eval or s % schedule.ckpt_steps == 0:
+                if saved:
                     checkpoint(i)
             if on_step is not None:
                 on_step(s)
+            if stop.requested and s < total:
+                for i in range(k if not saved else 0):
+                    checkpoint(i)
+                where = str(runs[0].ckpt_path) if k == 1 else ", ".join(str(r.ckpt_path) for r in runs)
+                raise TrainingInterrupted(where, s, s * batch / IMAGES_PER_KIMG)
         if resumed and start_step >= total:
             for i, run in enumerate(runs):  # resumed a finished run: make sure a final score exists
                 if not run.trail or run.trail[-1]["step"] != start_step:
