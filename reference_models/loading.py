@@ -13,7 +13,7 @@ from interpbench.errors import CheckpointError
 
 from .base import ReferenceModel
 from .bundled import bundled_checkpoint
-from .registry import build, canonical_name, model_entry
+from .registry import build, canonical_name, make_config, model_entry
 from .training.checkpoint import file_sha256, read_checkpoint
 from .training.presets import IMAGES_PER_KIMG
 from .training.trail import paper_figure
@@ -46,6 +46,8 @@ def load_trained(
     """
     key = canonical_name(name)
     check_device(device)  # before the checkpoint is read: a device this machine lacks is one sentence
+    if config:
+        make_config(key, **config)  # a bad --set value is the user's, not the checkpoint's: say so
     bundled = checkpoint is None
     source = os.fspath(bundled_checkpoint(key, model_entry(key).bundled) if bundled else checkpoint)
     record = read_checkpoint(source, expected_model=key)

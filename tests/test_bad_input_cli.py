@@ -268,3 +268,9 @@ def test_probe_and_check_check_their_outputs_first(tmp_path: Path) -> None:
     one_error_line(probe, "does not exist")
     check = CliRunner().invoke(main, ["check", "--adapter", "oracle", "--baseline", missing, "--write-baseline"])
     one_error_line(check, "does not exist")
+
+
+def test_a_bad_scoring_time_set_value_is_the_users_not_the_checkpoints() -> None:
+    result = run("--model", "vae", "--set", "encode_sample=maybe", "--pairs", "2")
+    one_error_line(result, "vae config encode_sample='maybe' is not allowed: encode_sample must be true or false")
+    assert "checkpoint" not in result.output

@@ -122,7 +122,7 @@ def test_model_and_checkpoint_use_reference_models(tmp_path, monkeypatch):
             return np.zeros((codes.shape[0], 32, 32))
 
     def load_trained(name, checkpoint=None, device=None, config=None):
-        calls.update(name=name, checkpoint=checkpoint, device=device)
+        calls.update(name=name, checkpoint=checkpoint, device=device, config=config)
         return Tiny(), {"preset": "baseline", "checkpoint_sha256": "abc", "kimg": 16}
 
     monkeypatch.setitem(sys.modules, "reference_models", types.SimpleNamespace(load_trained=load_trained))
@@ -130,7 +130,7 @@ def test_model_and_checkpoint_use_reference_models(tmp_path, monkeypatch):
     ckpt.write_bytes(b"x")
     result = invoke("--model", "baseline", "--checkpoint", str(ckpt), "--dataset", "digits", "--probe", "linear", "--json")
     assert result.exit_code == 0, result.output
-    assert calls == {"name": "baseline", "checkpoint": str(ckpt), "device": None}
+    assert calls == {"name": "baseline", "checkpoint": str(ckpt), "device": None, "config": None}
     record = json.loads(result.output)
     assert record["model"]["name"] == "baseline" and record["model"]["checkpoint_sha256"] == "abc"
     assert record["code_shape"] == [16]

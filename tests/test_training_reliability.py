@@ -80,6 +80,14 @@ def test_a_resume_must_match_its_run(quick_run: Path, change: dict, message: str
     assert (quick_run / "checkpoint.pt").read_bytes() == before
 
 
+def test_cli_resume_with_another_preset_is_refused(quick_run: Path) -> None:
+    before = (quick_run / "checkpoint.pt").read_bytes()
+    result = train_cli("baseline", "--out", str(quick_run), "--preset", "cpu", "--resume")
+    assert result.exit_code == 1, result.output
+    assert "was trained with preset 'quick', not 'cpu'" in result.output and "Traceback" not in result.output
+    assert (quick_run / "checkpoint.pt").read_bytes() == before
+
+
 def test_a_resume_takes_the_runs_own_settings(quick_run: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     copy.mkdir()

@@ -242,7 +242,9 @@ def _train_runs(key: str, runs: list[_Run], model_config: dict[str, Any], preset
     p = get_preset(preset)
     kimg = float(p.kimg if kimg is None else kimg)
     eval_every = float(p.eval_every_kimg if eval_every_kimg is None else eval_every_kimg)
-    ckpt_every = float(checkpoint_every_kimg or (eval_every if eval_every_kimg is not None else p.checkpoint_every_kimg))
+    # Every evaluation checkpoints too; between them, at most the preset's cadence of work is lost to a kill.
+    # (A resumed run's evaluation cadence comes from its checkpoint, so this must not depend on who gave it.)
+    ckpt_every = float(checkpoint_every_kimg or min(eval_every, p.checkpoint_every_kimg))
     pairs = int(p.eval_pairs if eval_pairs is None else eval_pairs)
     if kimg <= 0 or eval_every <= 0 or ckpt_every <= 0:
         raise OptionError("kimg, eval_every_kimg and checkpoint_every_kimg must be positive")
