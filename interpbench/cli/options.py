@@ -230,13 +230,14 @@ def echo_warnings() -> Iterator[None]:
     """Print interpbench's warnings (sanity checks) as one "Warning: …" line each on stderr."""
     from ..errors import InterpbenchWarning
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", InterpbenchWarning)
-        try:
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InterpbenchWarning)
             yield
-        finally:
-            for w in caught:
-                if issubclass(w.category, InterpbenchWarning):
-                    click.echo(f"Warning: {w.message}", err=True)
-                else:
-                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    finally:
+        # Outside the recording context: re-shown warnings must not be recorded (and re-shown) again.
+        for w in caught:
+            if issubclass(w.category, InterpbenchWarning):
+                click.echo(f"Warning: {w.message}", err=True)
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
