@@ -1,8 +1,8 @@
-"""Reproduce the paper's Table 1: train every model's seeds (batched), score, probe, file, compare.
+"""Reproduce the paper's Table 1: train every model's seeds, score, probe, file, compare.
 
 ``interpbench reproduce`` drives :func:`reproduce`. One model at a time, ACAI and Baseline
-first, its seeds train together in one process (:func:`reference_models.train` with ``seeds``),
-each run in ``OUT/<model>/seed-N``. When a model's runs have met the budget they are scored
+first, its seeds train in one process, on an accelerator together as one batched computation
+(:func:`reference_models.train` with ``seeds``), each run in ``OUT/<model>/seed-N``. When a model's runs have met the budget they are scored
 (5 protocol seeds each), the first run is probed on lines, one leaderboard entry with the spread
 over training seeds is filed, and ``OUT/<model>/filed.json`` marks the model done. A time limit
 stops the training cleanly, everything checkpointed; running the same command again continues
@@ -25,7 +25,7 @@ from interpbench.errors import OptionError
 
 from .loading import load_trained
 from .registry import canonical_name
-from .training.engine import TrainRun, train
+from .training.engine import TrainRun, pick_device, run_directory, train
 from .training.trail import paper_figure
 
 __all__ = ["PAPER_ORDER", "ModelOutcome", "reproduce", "table1_lines"]
@@ -62,12 +62,15 @@ def reproduce(
     probe_restarts: int = 10,
     config: dict[str, Any] | None = None,
     progress: bool | None = None,
+    batched: bool | None = None,
     echo: Callable[[str], None] = print,
 ) -> list[ModelOutcome]:
     """Train, score and file the Table 1 set into ``out``; returns one :class:`ModelOutcome` per model.
 
     ``minutes`` bounds the wall time: training stops cleanly when it is spent (run again to
-    continue). Entries are filed in ``leaderboard`` (default ``out/leaderboard``).
+    continue). Entries are filed in ``leaderboard`` (default ``out/leaderboard``). ``batched``
+    trains a model's seeds as one batched computation; by default only on an accelerator, since
+    on a 2-core CPU batching measured slower than one seed after another (see the README).
     """
     from interpbench.leaderboard import add_entry, entry_from_results
 
@@ -93,9 +96,12 @@ def reproduce(
         if out_of_time():
             outcomes.append(ModelOutcome(name, "not started"))
             continue
-        runs = train(name, out / name, seeds=list(seeds), preset=preset, kimg=kimg, device=device, resume=True,
-                     eval_every_kimg=eval_every_kimg, eval_pairs=eval_pairs, config=config, progress=progress,
-                     should_stop=out_of_time)
+        settings = dict(preset=preset, kimg=kimg, device=device, resume=True, eval_every_kimg=eval_every_kimg,
+                        eval_pairs=eval_pairs, config=config, progress=progress, should_stop=out_of_time)
+        if batched if batched is not None else pick_device(device).type != "cpu":
+            runs = train(name, out / name, seeds=list(seeds), **settings)
+        else:  # the same run directories, one seed after another
+            runs = [train(name, run_directory(out / name, s), seed=s, **settings) for s in seeds]
         if not all(r.finished for r in runs):
             done = min(r.steps for r in runs) * runs[0].config["batch_size"] / 1024
             echo(f"{name}: stopped at {done:g} of {runs[0].kimg:g} kimg (time limit); run the same command again to continue")

@@ -16,7 +16,7 @@ def test_reproduce_stops_continues_and_files_one_entry_per_model(tmp_path: Path)
     out, board = tmp_path / "paper", tmp_path / "lb"
     base = ["reproduce", "--out", str(out), "--models", "baseline,dropout", "--seeds", "0-1", "--preset", "quick",
             "--kimg", "0.015625", "--eval-every", "0.0078125", "--eval-pairs", "2", "--score-seeds", "0-1",
-            "--restarts", "1", "--leaderboard", str(board), "--set", "depth=4", "--set", "batch_size=8"]
+            "--restarts", "1", "--leaderboard", str(board), "--set", "depth=4", "--set", "batch_size=8", "--batched"]
     # A time limit already spent: nothing trains, nothing is filed, and it says how to continue.
     res = CliRunner().invoke(main, [*base, "--minutes", "1e-9"])
     assert res.exit_code == 0, res.output
@@ -60,3 +60,4 @@ def test_reproduce_continues_a_run_cut_off_mid_training(tmp_path: Path, monkeypa
     second = module.reproduce(tmp_path / "out", **kw)
     assert second[0].status == "filed" and [r.steps for r in second[0].runs] == [4, 4]
     assert [len(r.trail) for r in second[0].runs] == [4, 4]
+    assert [r.batched_seeds for r in second[0].runs] == [1, 1]  # on a CPU, one seed after another by default

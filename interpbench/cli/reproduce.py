@@ -29,11 +29,12 @@ def _model_list(value: str) -> list[str]:
 @click.option("--score-seeds", type=SeedList(), default="0-4", show_default=True, help="Protocol seeds each finished run is scored on.")
 @click.option("--restarts", type=click.IntRange(min=1), default=10, show_default=True, help="k-means restarts of the lines probe.")
 @click.option("--device", help="Torch device [default: cuda if available, else cpu].")
+@click.option("--batched/--sequential", default=None, help="Train a model's seeds as one batched computation [default: on accelerators; on a CPU one after another, which measured faster].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config field of every model; repeatable.")
-def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, overrides):  # type: ignore[no-untyped-def]
+def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, batched, overrides):  # type: ignore[no-untyped-def]
     """Train the paper's Table 1 set (≥ 3 seeds per model), score, probe and file each model, and compare with the paper.
 
-    Each model's seeds train together in one batched computation. With --minutes the training
+    On an accelerator each model's seeds train together in one batched computation. With --minutes the training
     stops cleanly when the time is spent, everything checkpointed; the same command continues.
     """
     from reference_models.reproduce import PAPER_ORDER, reproduce as run_reproduce
@@ -42,7 +43,7 @@ def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minu
         out_dir, models=_model_list(models) if models else PAPER_ORDER, seeds=seeds, preset=preset, kimg=kimg,
         minutes=minutes, leaderboard=leaderboard_dir, device=device, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
         score_seeds=score_seeds, probe_restarts=restarts, config=parse_overrides(overrides) or None, progress=None,
-        echo=click.echo,
+        batched=batched, echo=click.echo,
     )
     pending = [o.model for o in outcomes if o.status in ("stopped", "not started")]
     if pending:
