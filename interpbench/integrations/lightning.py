@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import InterpbenchWarning, MissingDependencyError, OptionError
+from ..paper_figure import PAPER_LAST_N, paper_figure
 from . import require
 
 __all__ = ["InterpBenchCallback", "PAPER_LAST_N"]
 
 # The paper reports the median of the last 20 evaluations of a training run.
-PAPER_LAST_N = 20
 
 
 def _lightning() -> Any:
@@ -123,20 +123,9 @@ class InterpBenchCallback(pl.Callback):  # type: ignore[misc,name-defined]
 
     # ---------------------------------------------------------------- results
     def paper_figure(self, last: int = PAPER_LAST_N) -> dict[str, Any]:
-        """Median Mean Distance and Smoothness of the last ``last`` evaluations, as the paper reports.
-
-        ``complete`` is False when fewer than ``last`` evaluations exist (then it is not the
-        paper's figure); Smoothness medians only the evaluations where it is defined.
-        """
-        tail = self.trail[-last:]
-        md = [e["mean_distance"] for e in tail]
-        sm = [e["smoothness"] for e in tail if e["smoothness"] is not None]
-        return {
-            "mean_distance": float(np.median(md)) if md else None,
-            "smoothness": float(np.median(sm)) if sm else None,
-            "evaluations": len(tail),
-            "complete": len(tail) >= last,
-        }
+        """Median Mean Distance and Smoothness of the last ``last`` evaluations, as the paper reports
+        (:func:`interpbench.paper_figure.paper_figure`)."""
+        return paper_figure(self.trail, last)
 
     # ---------------------------------------------------------------- helpers
     def _score(self, pl_module: Any) -> tuple[Any, list[str]]:

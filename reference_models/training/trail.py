@@ -13,11 +13,11 @@ import numpy as np
 import torch
 
 from interpbench.manifold import render
+from interpbench.paper_figure import PAPER_LAST_N, paper_figure
 from interpbench.protocol import endpoint_angles
 
 __all__ = ["code_diagnostics", "collapse_summary", "evaluation_entry", "evaluation_line", "paper_figure", "PAPER_LAST_N"]
 
-PAPER_LAST_N = 20
 
 
 def evaluation_entry(kimg: float, step: int, seed: int, result: Any, diagnostics: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -88,19 +88,3 @@ def evaluation_line(entry: dict[str, Any]) -> str:
     if "codes_in_use" in entry:
         line += f", codes in use {entry['codes_in_use']}"
     return line + (" — collapsed" if entry.get("collapsed") else "")
-
-
-def paper_figure(trail: list[dict[str, Any]], last: int = PAPER_LAST_N) -> dict[str, Any]:
-    """Median Mean Distance and Smoothness over the last ``last`` evaluations, with how many were used.
-
-    ``complete`` is False when the trail is shorter than ``last`` (the figure then is not the paper's).
-    """
-    tail = trail[-last:]
-    md = [e["mean_distance"] for e in tail]
-    sm = [e["smoothness"] for e in tail if e["smoothness"] is not None]
-    return {
-        "mean_distance": float(np.median(md)) if md else None,
-        "smoothness": float(np.median(sm)) if sm else None,
-        "evaluations": len(tail),
-        "complete": len(tail) >= last,
-    }
