@@ -55,11 +55,12 @@ PRESETS: dict[str, Preset] = {
     "quick": Preset(kimg=64, eval_every_kimg=16, eval_pairs=64, checkpoint_every_kimg=8,
                     description="tests and demos: minutes on a CPU; lr 1e-3 (5e-4 for ACAI and AAE); reduced budget, not a paper reproduction",
                     config={"lr": 1e-3}, model_config={"acai": {"lr": 5e-4}, "aae": {"lr": 5e-4}}),
-    # All seven models in about 70 min of 2 CPU cores with the paper's hyperparameters (measured
-    # for the bundled checkpoints, trail included: ACAI 23.7 min, VQ-VAE 12.4, the others 6-7 each,
-    # 68 min in all). 32 evaluations of 256 pairs, so the paper-style median of the last 20 exists.
+    # All seven models in about 70 min of 2 uncontended CPU cores with the paper's hyperparameters:
+    # ACAI 23.7 min and the Baseline-sized models 6-7 min each (measured, trail included); VQ-VAE
+    # ~10 min from its measured 149 ms step (its bundled run took 55 min only because other jobs
+    # shared the cores). 32 evaluations of 256 pairs, so the paper-style median of the last 20 exists.
     "cpu": Preset(kimg=256, eval_every_kimg=8, eval_pairs=256, checkpoint_every_kimg=8,
-                  description="all seven models in ~70 min of 2 CPU cores; paper hyperparameters; reduced budget, not a paper reproduction"),
+                  description="all seven models in ~70 min of 2 CPU cores; paper hyperparameters; the bundled checkpoints; reduced budget, not a paper reproduction"),
     "paper": Preset(kimg=PAPER_KIMG, eval_every_kimg=64, eval_pairs=256, checkpoint_every_kimg=64,
                     description="the paper's protocol: 16,384 kimg = 2^24 samples, scored every 64 kimg (GPU)"),
 }
