@@ -26,6 +26,7 @@ from interpbench.errors import OptionError
 from .loading import load_trained
 from .registry import canonical_name
 from .training.engine import TrainRun, pick_device, run_directory, train
+from .training.presets import IMAGES_PER_KIMG
 from .training.trail import paper_figure
 
 __all__ = ["PAPER_ORDER", "ModelOutcome", "reproduce", "table1_lines"]
@@ -103,7 +104,7 @@ def reproduce(
         else:  # the same run directories, one seed after another
             runs = [train(name, run_directory(out / name, s), seed=s, **settings) for s in seeds]
         if not all(r.finished for r in runs):
-            done = min(r.steps for r in runs) * runs[0].config["batch_size"] / 1024
+            done = min(r.steps for r in runs) * runs[0].config["batch_size"] / IMAGES_PER_KIMG
             echo(f"{name}: stopped at {done:g} of {runs[0].kimg:g} kimg (time limit); run the same command again to continue")
             outcomes.append(ModelOutcome(name, "stopped", runs=runs))
             continue
