@@ -7,6 +7,7 @@ and resumes from its last checkpoint. Runs already trained to the grid's budget 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -16,6 +17,8 @@ from typing import Any
 
 from interpbench.errors import MissingDependencyError, OptionError
 
+from ..registry import make_config
+from ..training.presets import get_preset
 from .grid import Grid, GridRun
 from .task import finished_summary, train_run
 
@@ -51,8 +54,11 @@ def run_specs(grid: Grid, out: Path) -> list[dict[str, Any]]:
 
 
 def _spec(grid: Grid, run: GridRun, out: Path) -> dict[str, Any]:
+    # The complete config (preset's defaults, then the grid's), so that the engine refuses a run
+    # directory trained with any other value, also of a field the grid leaves at its default.
+    full = dataclasses.asdict(make_config(run.model, **{**get_preset(grid.preset).config_for(run.model), **run.config}))
     return {"name": run.directory, "configuration": run.configuration, "model": run.model, "seed": run.seed,
-            "config": run.config, "swept": run.swept, "out": str(out / run.directory), "preset": grid.preset,
+            "config": full, "overrides": run.config, "swept": run.swept, "out": str(out / run.directory), "preset": grid.preset,
             "kimg": grid.kimg, "eval_every": grid.eval_every, "eval_pairs": grid.eval_pairs, "device": grid.device}
 
 
@@ -76,8 +82,11 @@ def _concurrency(resources: dict[str, float], options: RayOptions, count: int) -
 
 
 def run_sweep(grid: Grid, out: str | Path, options: RayOptions = RayOptions(),
-              on_result: Callable[[dict[str, Any], dict[str, Any], dict[str, int]], None] | None = None) -> dict[str, Any]:
+              on_result: Callable[[dict[str, Any], dict[str, Any], dict[str, int]], None] | None = None,
+              task: Callable[[dict[str, Any], int | None], dict[str, Any]] = train_run) -> dict[str, Any]:
     """Train every run of ``grid`` under ``out``; returns the sweep record (engine, resources, runs).
+
+    ``task(spec, threads)`` is what each Ray task runs (default :func:`~.task.train_run`).
 
     ``on_result(spec, result, counts)`` is called as each run finishes (and for each run found
     finished), with ``counts`` of runs ``done``, ``running`` and ``pending``.
@@ -106,7 +115,7 @@ def run_sweep(grid: Grid, out: str | Path, options: RayOptions = RayOptions(),
         resources = {k: float(v) for k, v in ray.cluster_resources().items() if k in ("CPU", "GPU", "memory")}
         threads = max(1, int(options.cpus_per_run)) if options.cpus_per_run else None
         remote = ray.remote(num_cpus=options.cpus_per_run, num_gpus=options.gpus_per_run,
-                            max_retries=options.max_retries, retry_exceptions=False)(train_run)
+                            max_retries=options.max_retries, retry_exceptions=False)(task)
         limit = _concurrency(resources, options, max(1, len(todo)))
         waiting, in_flight = list(todo), {}
         while waiting or in_flight:
