@@ -209,3 +209,20 @@ def test_task_whose_worker_dies_is_retried_and_resumes_from_its_checkpoint(ray_l
     (run,) = record["runs"]
     assert marker.exists() and int(resumed_at.read_text()) == 8
     assert run["status"] == "finished" and run["summary"]["steps"] == 16
+
+
+@pytest.mark.filterwarnings("ignore::interpbench.errors.InterpbenchWarning")  # 1-kimg models are untrained
+def test_leaderboard_files_one_entry_per_configuration_once(minimal_sweep) -> None:
+    from interpbench.leaderboard import load_entries
+
+    root, _ = minimal_sweep
+    board = root / "board"
+    args = ["sweep", str(root / "grid.toml"), "--out", str(root / "out"), "--leaderboard", str(board), "--score-seeds", "0"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    entries = {e.id: e for e in load_entries(board)}
+    assert set(entries) == {"sweep-baseline-quick-1kimg", "sweep-dropout-quick-1kimg"}
+    assert all(len(e.data["runs"]) == 2 for e in entries.values())
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0 and again.output.count("already filed") == 2
+    assert len(load_entries(board)) == 2

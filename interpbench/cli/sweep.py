@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from .options import SeedList
+
 
 def _progress(spec: dict[str, Any], result: dict[str, Any], counts: dict[str, int]) -> None:
     summary = result.get("summary") or {}
@@ -26,8 +28,10 @@ def _progress(spec: dict[str, Any], result: dict[str, Any], counts: dict[str, in
 @click.option("--gpus-per-run", type=click.FloatRange(min=0), default=0.0, show_default=True, help="GPUs each run's task asks for; 0.25 packs four runs on a GPU.")
 @click.option("--max-concurrent", type=click.IntRange(min=1), help="Runs in flight at once [default: as many as the resources fit].")
 @click.option("--max-retries", type=click.IntRange(min=0), default=3, show_default=True, help="Retries of a task whose worker died (each resumes from its checkpoint).")
+@click.option("--leaderboard", "leaderboard_dir", type=click.Path(file_okay=False), help="File one entry per configuration in this leaderboard directory.")
+@click.option("--score-seeds", type=SeedList(), default="0-4", show_default=True, help="Protocol seeds each run is scored on for --leaderboard.")
 @click.option("--report", "report_only", is_flag=True, help="Print the report of the sweep in OUT without training.")
-def sweep(grid, out_dir, address, cpus_per_run, gpus_per_run, max_concurrent, max_retries, report_only):  # type: ignore[no-untyped-def]
+def sweep(grid, out_dir, address, cpus_per_run, gpus_per_run, max_concurrent, max_retries, leaderboard_dir, score_seeds, report_only):  # type: ignore[no-untyped-def]
     """Train every run of GRID (a TOML grid file, or a built-in grid: paper-table1) as Ray tasks, then report.
 
     Running the same command again retrains nothing that finished and continues what was cut off.
@@ -52,6 +56,10 @@ def sweep(grid, out_dir, address, cpus_per_run, gpus_per_run, max_concurrent, ma
     click.echo(f"sweep: {record['wall_seconds']:.1f} s; wrote {Path(out_dir) / SWEEP_NAME} and results.csv")
     for line in report_lines(rows):
         click.echo(line)
+    if leaderboard_dir:
+        from reference_models.sweep.filing import file_sweep
+
+        file_sweep(record, leaderboard_dir, score_seeds=score_seeds, device=parsed.device, echo=click.echo)
     bad = [r["run"] for r in rows if r["status"] not in ("finished", "already finished")]
     if bad:
         raise click.ClickException(f"{len(bad)} runs did not finish ({', '.join(bad)}); see {SWEEP_NAME}, fix, and run the same command again")
