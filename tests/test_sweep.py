@@ -176,12 +176,18 @@ def test_run_cut_off_mid_training_is_continued_and_new_runs_added(ray_local, tmp
 def test_run_directory_trained_with_another_config_is_refused(ray_local, tmp_path: Path) -> None:
     grid = parse_grid(TINY)
     (run,) = grid.runs()
-    train(run.model, tmp_path / run.directory, seed=run.seed, preset=grid.preset, kimg=grid.kimg,
+    out = tmp_path / "out"
+    # latent is not named in the grid: the run directory holds a run trained with another value of it
+    train(run.model, out / run.directory, seed=run.seed, preset=grid.preset, kimg=grid.kimg,
           eval_every_kimg=grid.eval_every, eval_pairs=grid.eval_pairs, config={**run.config, "latent": 8}, progress=False,
           should_stop=lambda step: step >= 2)
-    record = run_sweep(grid, tmp_path, RayOptions())
-    (refused,) = record["runs"]
-    assert refused["status"] == "refused" and "latent" in refused["error"] and "\n" not in refused["error"]
+    (tmp_path / "grid.toml").write_text('preset = "quick"\nkimg = 0.125\neval_every = 0.0625\neval_pairs = 2\n'
+                                        'models = ["baseline"]\nseeds = [0]\n[set]\ndepth = 4\nbatch_size = 8\n')
+    result = CliRunner().invoke(main, ["sweep", str(tmp_path / "grid.toml"), "--out", str(out)])
+    assert result.exit_code == 1 and "1 of 1 runs did not finish (baseline-s0)" in result.output
+    (refused,) = json.loads((out / SWEEP_NAME).read_text())["runs"]
+    assert refused["status"] == "refused" and "config latent" in refused["error"] and "\n" not in refused["error"]
+    assert json.loads((out / run.directory / "summary.json").read_text())["steps"] == 2  # not trained on
 
 
 def test_task_whose_worker_dies_is_retried_and_resumes_from_its_checkpoint(ray_local, tmp_path: Path) -> None:

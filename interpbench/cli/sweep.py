@@ -62,4 +62,4 @@ def sweep(grid, out_dir, address, cpus_per_run, gpus_per_run, max_concurrent, ma
         file_sweep(record, leaderboard_dir, score_seeds=score_seeds, device=parsed.device, echo=click.echo)
     bad = [r["run"] for r in rows if r["status"] not in ("finished", "already finished")]
     if bad:
-        raise click.ClickException(f"{len(bad)} runs did not finish ({', '.join(bad)}); see {SWEEP_NAME}, fix, and run the same command again")
+        raise click.ClickException(f"{len(bad)} of {len(rows)} runs did not finish ({', '.join(bad)}); see {SWEEP_NAME}, fix, and run the same command again")
