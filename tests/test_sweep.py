@@ -101,7 +101,7 @@ def test_without_ray_the_sweep_says_how_to_install_it(monkeypatch: pytest.Monkey
 def ray_local():
     ray = pytest.importorskip("ray")
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
 

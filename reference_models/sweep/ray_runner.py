@@ -69,7 +69,8 @@ def _connect(ray: Any, options: RayOptions) -> bool:
     if options.address:
         ray.init(address=options.address, log_to_driver=False)
     else:
-        ray.init(num_cpus=options.num_cpus, include_dashboard=False, log_to_driver=False)
+        # "local" always starts a new instance, never joins one that ray start left running here
+        ray.init(address="local", num_cpus=options.num_cpus, include_dashboard=False, log_to_driver=False)
     return True
 
 
