@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, str] = {
     "check": "interpbench.cli.check:check",
     "reproduce": "interpbench.cli.reproduce:reproduce",
     "plot": "interpbench.cli.plot:plot",
+    "sweep": "interpbench.cli.sweep:sweep",
 }
 
 

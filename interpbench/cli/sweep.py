@@ -1,0 +1,65 @@
+"""``interpbench sweep``: train a grid of reference-model runs on Ray, locally or on a cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .options import SeedList
+
+
+def _progress(spec: dict[str, Any], result: dict[str, Any], counts: dict[str, int]) -> None:
+    summary = result.get("summary") or {}
+    final = summary.get("final") or {}
+    speed = (summary.get("samples_per_second") or 0.0) / 1024
+    detail = (f"MD {final['mean_distance'] * 1e3:.2f}e-3, {speed:.2f} kimg/s" if final and result["status"] == "finished"
+              else result.get("error") or "")
+    click.echo(f"[{counts['done']} done, {counts['running']} running, {counts['pending']} pending] "
+               f"{spec['name']}: {result['status']}" + (f" ({detail})" if detail else ""))
+
+
+@click.command()
+@click.argument("grid")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Sweep directory: OUT/<model>-<key=value...>-s<seed> per run.")
+@click.option("--address", help="Ray cluster to connect to (ray start --head elsewhere) [default: a local Ray instance].")
+@click.option("--cpus-per-run", type=click.FloatRange(min=0), default=1.0, show_default=True, help="CPUs each run's task asks for.")
+@click.option("--gpus-per-run", type=click.FloatRange(min=0), default=0.0, show_default=True, help="GPUs each run's task asks for; 0.25 packs four runs on a GPU.")
+@click.option("--max-concurrent", type=click.IntRange(min=1), help="Runs in flight at once [default: as many as the resources fit].")
+@click.option("--max-retries", type=click.IntRange(min=0), default=3, show_default=True, help="Retries of a task whose worker died (each resumes from its checkpoint).")
+@click.option("--leaderboard", "leaderboard_dir", type=click.Path(file_okay=False), help="File one entry per configuration in this leaderboard directory.")
+@click.option("--score-seeds", type=SeedList(), default="0-4", show_default=True, help="Protocol seeds each run is scored on for --leaderboard.")
+@click.option("--report", "report_only", is_flag=True, help="Print the report of the sweep in OUT without training.")
+def sweep(grid, out_dir, address, cpus_per_run, gpus_per_run, max_concurrent, max_retries, leaderboard_dir, score_seeds, report_only):  # type: ignore[no-untyped-def]
+    """Train every run of GRID (a TOML grid file, or a built-in grid: paper-table1) as Ray tasks, then report.
+
+    Running the same command again retrains nothing that finished and continues what was cut off.
+    Writes OUT/sweep.json (engine, resources, each run's status and scores) and OUT/results.csv.
+    """
+    from reference_models.sweep.builtin import resolve_grid
+    from reference_models.sweep.ray_runner import RayOptions, run_sweep
+    from reference_models.sweep.results import SWEEP_NAME, read_rows, report_lines, write_results
+
+    parsed = resolve_grid(grid)
+    if report_only:
+        if not (Path(out_dir) / SWEEP_NAME).is_file():
+            raise click.ClickException(f"{str(Path(out_dir) / SWEEP_NAME)!r} does not exist; run the sweep first")
+        for line in report_lines(read_rows(out_dir)):
+            click.echo(line)
+        return
+    options = RayOptions(address=address, cpus_per_run=cpus_per_run, gpus_per_run=gpus_per_run,
+                         max_concurrent=max_concurrent, max_retries=max_retries)
+    click.echo(f"sweep: {len(parsed.runs())} runs into {out_dir} on Ray ({address or 'local'})")
+    record = run_sweep(parsed, out_dir, options, on_result=_progress)
+    rows = write_results(record, out_dir)
+    click.echo(f"sweep: {record['wall_seconds']:.1f} s; wrote {Path(out_dir) / SWEEP_NAME} and results.csv")
+    for line in report_lines(rows):
+        click.echo(line)
+    if leaderboard_dir:
+        from reference_models.sweep.filing import file_sweep
+
+        file_sweep(record, leaderboard_dir, score_seeds=score_seeds, device=parsed.device, echo=click.echo)
+    bad = [r["run"] for r in rows if r["status"] not in ("finished", "already finished")]
+    if bad:
+        raise click.ClickException(f"{len(bad)} of {len(rows)} runs did not finish ({', '.join(bad)}); see {SWEEP_NAME}, fix, and run the same command again")
