@@ -16,6 +16,8 @@ from interpbench.adapters import OracleAdapter
 from interpbench.cli import main
 from interpbench.errors import AdapterError, ModelOutputError, OptionError
 
+from cli_assertions import one_error_line
+
 NO_CUDA = pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 
 ADAPTERS = """
@@ -71,14 +73,6 @@ def adapters(tmp_path: Path) -> Path:
 
 def run(*args: str):
     return CliRunner().invoke(main, ["run", *args])
-
-
-def one_error_line(result, message: str, code: int = 1) -> None:
-    """Exit status ``code``, ``message`` in the output, and no traceback."""
-    assert result.exit_code == code, result.output
-    assert message in result.output, result.output
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
 
 
 # ----------------------------------------------------------------------------------- seeds

@@ -16,6 +16,8 @@ from interpbench.cli import main
 from interpbench.leaderboard.entries import entry_from_results
 from interpbench.leaderboard.render import build
 
+from cli_assertions import one_error_line
+
 SHA = "a" * 64
 
 
@@ -38,12 +40,6 @@ def write(path: Path, data: Any) -> Path:
 
 def lb(*args: str):
     return CliRunner().invoke(main, ["leaderboard", *args])
-
-
-def one_error_line(result, message: str, code: int = 1) -> None:
-    assert result.exit_code == code, result.output
-    assert message in result.output, result.output
-    assert "Traceback" not in result.output
 
 
 def files(root: Path) -> list[Path]:

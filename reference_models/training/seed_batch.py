@@ -44,9 +44,8 @@ class SeedBatchTrainer:
         self.seeds = [int(s) for s in seeds]
         self.template = models[0].to(self.device)  # the module whose code runs, with each run's tensors swapped in
         models = [m.to(self.device) for m in models]
+        # New stacked leaves: the template's own tensors go unused in training, so scoring reloads them per run.
         self.params, self.buffers = stack_module_state(list(models))
-        # stack_module_state's stacked parameters are new leaves; keep the template's own as scoring copies.
-        self._scoring = models[0]
         names = {id(p): n for n, p in self.template.named_parameters()}
         self.group_names = {g: [names[id(p)] for p in ps] for g, ps in self.template.param_groups().items()}
         lrs = self.template.group_lr()
@@ -111,8 +110,8 @@ class SeedBatchTrainer:
 
     def scoring_model(self, i: int) -> ReferenceModel:
         """A model holding run i's current weights (one shared instance, reloaded per call)."""
-        self._scoring.load_state_dict(self.state_dict(i))
-        return self._scoring
+        self.template.load_state_dict(self.state_dict(i))
+        return self.template
 
     def run_state(self, i: int) -> dict[str, Any]:
         """Run i's checkpoint state, in the single-seed :meth:`Trainer.state` format."""
@@ -128,7 +127,7 @@ class SeedBatchTrainer:
         steps = {int(r["step"]) for r in records}
         if len(steps) != 1:
             raise CheckpointError(f"the runs to batch are at different steps ({sorted(steps)}); batch only runs at the same step")
-        single = self._scoring
+        single = self.template
         with torch.no_grad():
             for i, (record, source) in enumerate(zip(records, sources)):
                 restore_weights(single, record, source)
