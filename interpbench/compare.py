@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import OptionError
 from .leaderboard.paper import PAPER_TABLE1
-from .result import Result, smoothness_text
+from .result import NOT_COMPARABLE, Result, smoothness_text
 
 __all__ = ["comparison_table", "paper_points", "comparison_figure"]
 
@@ -19,7 +19,8 @@ def _check_same_protocol(results: Sequence[Result]) -> None:
     first = results[0].protocol
     for r in results[1:]:
         if r.protocol != first:
-            raise OptionError(f"{r.name!r} was scored under another protocol ({r.protocol}) than {results[0].name!r} ({first})")
+            raise OptionError(f"{r.name!r} was scored under another protocol ({r.protocol}) than {results[0].name!r} ({first}); "
+                              f"{NOT_COMPARABLE}")
 
 
 def comparison_table(results: Sequence[Result]) -> str:
