@@ -24,7 +24,8 @@ from .errors import DataError, OptionError
 from .leaderboard.entries import read_json
 from .leaderboard.schema import BASELINE_SCHEMA, validate
 from .result import NOT_COMPARABLE, Result
-from .spec import BANK_SIZE, SPEC_VERSION
+from .spec import SPEC_VERSION
+from .suites import get_suite
 
 __all__ = [
     "METRICS",
@@ -218,6 +219,11 @@ def _require_spec(record: Mapping[str, Any], what: str) -> None:
                         "so the numbers are not comparable (re-record it with --write-baseline)")
 
 
+def protocol_of(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's protocol, with ``suite`` filled in as lines for records from before suites existed."""
+    return {"suite": "lines", **dict(record["protocol"])}
+
+
 def _current_record(current: Result | Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(current, (Result, Mapping)):
         raise DataError(f"a result record must be a JSON object, not {type(current).__name__}")
@@ -279,8 +285,8 @@ def compare(
     data = _current_record(current)
     _require_spec(baseline, f"baseline {baseline_path!r}" if baseline_path else "the baseline")
     _require_spec(data, "the result")
-    if dict(data["protocol"]) != dict(baseline["protocol"]):
-        raise DataError(f"protocol differs from the baseline's: {dict(data['protocol'])} vs {dict(baseline['protocol'])}; "
+    if protocol_of(data) != protocol_of(baseline):
+        raise DataError(f"protocol differs from the baseline's: {protocol_of(data)} vs {protocol_of(baseline)}; "
                         f"{NOT_COMPARABLE}")
     try:
         mine, theirs = _metrics_of(data), _metrics_of(baseline)
@@ -314,10 +320,16 @@ def score_like_baseline(model: Any, baseline: Mapping[str, Any], **harness: Any)
     """Score ``model`` with exactly the baseline's protocol (seeds, pairs, steps, path)."""
     from .protocol import score
 
-    proto = baseline["protocol"]
-    if proto["bank_size"] != BANK_SIZE:
-        raise DataError(f"baseline was scored with a bank of {proto['bank_size']} lines; this interpbench uses {BANK_SIZE}")
-    return score(model, seeds=proto["seeds"], pairs=proto["pairs"], steps=proto["steps"], path=proto["path"], keep_images=False, **harness)
+    proto = protocol_of(baseline)
+    try:
+        suite = get_suite(proto["suite"])
+    except OptionError as exc:
+        raise DataError(f"the baseline's {exc}") from None
+    if proto["bank_size"] != suite.bank_size:
+        raise DataError(f"baseline was scored with a bank of {proto['bank_size']} images; this interpbench's "
+                        f"{suite.name} suite uses {suite.bank_size}")
+    return score(model, seeds=proto["seeds"], pairs=proto["pairs"], steps=proto["steps"], path=proto["path"], keep_images=False,
+                 suite=suite, **harness)
 
 
 def assert_no_regression(

@@ -36,6 +36,7 @@ class FactorSpace:
     factor_shape: tuple[int, ...]
     max_distance: float
     _delta: Callable[[np.ndarray, np.ndarray], np.ndarray]  # the short-way displacement from a to b, per factor
+    periodic: bool  # every factor an angle (unwrapped along paths, as numpy.unwrap), or every factor flat
 
     def displacement(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """The tangent vector of the geodesic from ``a`` to ``b`` (b − a, the short way on circular factors)."""
@@ -57,11 +58,18 @@ class FactorSpace:
 
     def distance(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Geodesic distance between ``x`` and ``y`` (Euclidean norm of the short-way displacement)."""
-        delta = self.displacement(x, y)
+        return self.norm(self.displacement(x, y))
+
+    def unwrap(self, points: np.ndarray, axis: int = 1) -> np.ndarray:
+        """Points along a path lifted off the circle(s), as ``numpy.unwrap`` along ``axis`` (flat spaces: unchanged)."""
+        points = np.asarray(points, dtype=np.float64)
+        return np.unwrap(points, axis=axis) if self.periodic else points
+
+    def norm(self, vectors: np.ndarray) -> np.ndarray:
+        """Euclidean length of displacement vectors over the factor axes (|·| for a single factor)."""
+        vectors = np.asarray(vectors, dtype=np.float64)
         k = len(self.factor_shape)
-        if k == 0:
-            return np.abs(delta)
-        return np.sqrt(np.sum(delta**2, axis=tuple(range(-k, 0))))
+        return np.abs(vectors) if k == 0 else np.sqrt(np.sum(vectors**2, axis=tuple(range(-k, 0))))
 
     def normalised_distance(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """:meth:`distance` divided by :attr:`max_distance`: 0 at the same point, 1 as far apart as possible."""
@@ -70,12 +78,12 @@ class FactorSpace:
 
 def circle() -> FactorSpace:
     """One angle on the circle (the lines benchmark's Λ): geodesics go the short way, the longest is π."""
-    return FactorSpace("circle", (), math.pi, lambda a, b: wrap_angle(b - a))
+    return FactorSpace("circle", (), math.pi, lambda a, b: wrap_angle(b - a), periodic=True)
 
 
 def torus(n: int = 2) -> FactorSpace:
     """``n`` independent angles: the short way on each; the longest distance is π·√n."""
-    return FactorSpace(f"torus{n}", (n,), math.pi * math.sqrt(n), lambda a, b: wrap_angle(b - a))
+    return FactorSpace(f"torus{n}", (n,), math.pi * math.sqrt(n), lambda a, b: wrap_angle(b - a), periodic=True)
 
 
 def box(sides: tuple[float, ...]) -> FactorSpace:
@@ -83,7 +91,7 @@ def box(sides: tuple[float, ...]) -> FactorSpace:
     sides = tuple(float(s) for s in sides)
     if not sides or any(not s > 0 for s in sides):
         raise ValueError(f"box sides must be positive, got {sides}")
-    return FactorSpace(f"box{len(sides)}", (len(sides),), math.sqrt(sum(s * s for s in sides)), lambda a, b: b - a)
+    return FactorSpace(f"box{len(sides)}", (len(sides),), math.sqrt(sum(s * s for s in sides)), lambda a, b: b - a, periodic=False)
 
 
 FACTOR_SPACES: dict[str, FactorSpace] = {}

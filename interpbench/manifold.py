@@ -14,11 +14,7 @@ import numpy as np
 
 from .spec import IMAGE_SIZE, LINE_CENTRE, LINE_RADIUS, LINE_WIDTH, N_CLASSES, TEST_SET_SIZE
 
-__all__ = ["render", "angle_labels", "LineSet", "test_set", "training_stream"]
-
-# A span [a, a + w) with w = 2 touches at most w + 2 consecutive minor-axis pixels.
-_SPAN_PIXELS = int(LINE_WIDTH) + 2
-
+__all__ = ["render", "segment_ink", "angle_labels", "LineSet", "test_set", "training_stream"]
 
 def render(angles: np.ndarray | float) -> np.ndarray:
     """Render lines at ``angles`` (radians) as a float64 array of shape (n, 32, 32) in [-1, 1].
@@ -26,19 +22,37 @@ def render(angles: np.ndarray | float) -> np.ndarray:
     Vectorised over angles: the work per image is a fixed-size array expression, and all
     pixel contributions are accumulated with one ``bincount``.
     """
+    theta = _angles(angles)
+    ink = segment_ink(theta, 0.0, LINE_RADIUS, LINE_WIDTH)
+    return np.clip(2.0 * ink - 1.0, -1.0, 1.0)
+
+
+def _angles(angles: np.ndarray | float) -> np.ndarray:
     theta = np.atleast_1d(np.asarray(angles, dtype=np.float64))
     if theta.ndim != 1:
         raise ValueError(f"angles must be a scalar or a 1-d array, got shape {theta.shape}")
     if not np.all(np.isfinite(theta)):
         raise ValueError("angles must be finite")
+    return theta
+
+
+def segment_ink(angles: np.ndarray, inner: float, outer: float, width: float) -> np.ndarray:
+    """Accumulated coverage (n, 32, 32) of radial segments, before doubling and clipping (SPEC §1 steps 1–5).
+
+    Segment k runs along angle Λ_k from radius ``inner`` to radius ``outer`` around the centre,
+    ``width`` pixels wide, rasterised with SPEC §1's scanline rule (its quirks included). With
+    inner = 0, outer = 15 and width = 2 this is the v1 line; other suites draw other segments
+    with the same rule.
+    """
+    theta = _angles(angles)
     n = theta.shape[0]
     if n == 0:
         return np.zeros((0, IMAGE_SIZE, IMAGE_SIZE))
-
-    start_row = np.full(n, LINE_CENTRE)
-    start_col = np.full(n, LINE_CENTRE)
-    end_row = LINE_CENTRE - LINE_RADIUS * np.sin(theta)
-    end_col = LINE_CENTRE + LINE_RADIUS * np.cos(theta)
+    sin, cos = np.sin(theta), np.cos(theta)
+    start_row = LINE_CENTRE - inner * sin
+    start_col = LINE_CENTRE + inner * cos
+    end_row = LINE_CENTRE - outer * sin
+    end_col = LINE_CENTRE + outer * cos
 
     # Major axis: the one the segment extends further along; ties go to rows.
     row_major = np.abs(end_row - start_row) >= np.abs(end_col - start_col)
@@ -49,7 +63,7 @@ def render(angles: np.ndarray | float) -> np.ndarray:
     swap = ua > ub
     u0 = np.where(swap, ub, ua)
     u1 = np.where(swap, ua, ub)
-    half_width = LINE_WIDTH / 2
+    half_width = width / 2
     v0 = np.where(swap, vb, va) - half_width
     v1 = np.where(swap, va, vb) - half_width
     du = u1 - u0
@@ -71,12 +85,13 @@ def render(angles: np.ndarray | float) -> np.ndarray:
     weight = np.where(in_segment, weight, 0.0)
 
     a = v0[:, None] + (u - u0[:, None] - 0.5) * slope[:, None]
-    b = a + LINE_WIDTH
+    b = a + width
     trunc_a, ceil_a, trunc_b = np.trunc(a), np.ceil(a), np.trunc(b)
     a_fractional = a != trunc_a
     b_fractional = b != trunc_b
 
-    k = np.arange(_SPAN_PIXELS)[None, None, :]
+    # A span [a, a + w) touches at most ⌈w⌉ + 2 consecutive minor-axis pixels.
+    k = np.arange(int(np.ceil(width)) + 2)[None, None, :]
     v = trunc_a[..., None] + k  # (n, J, K)
     amount = ((ceil_a[..., None] <= v) & (v < trunc_b[..., None])).astype(np.float64)
     amount += np.where((k == 0) & a_fractional[..., None], (ceil_a - a)[..., None], 0.0)
@@ -90,8 +105,7 @@ def render(angles: np.ndarray | float) -> np.ndarray:
     image_index = np.broadcast_to(np.arange(n)[:, None, None], v.shape)
     flat = (image_index * IMAGE_SIZE + rows) * IMAGE_SIZE + cols
     ink = np.bincount(flat[inside], weights=amount[inside], minlength=n * IMAGE_SIZE * IMAGE_SIZE)
-    images = np.clip(2.0 * ink - 1.0, -1.0, 1.0)
-    return images.reshape(n, IMAGE_SIZE, IMAGE_SIZE)
+    return ink.reshape(n, IMAGE_SIZE, IMAGE_SIZE)
 
 
 def angle_labels(angles: np.ndarray) -> np.ndarray:

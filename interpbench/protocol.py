@@ -13,21 +13,23 @@ from tqdm.auto import tqdm
 from .adapters import Harness, as_harness
 from .adapters.sanity import SanityWarning, check_endpoints
 from .errors import InterpbenchWarning, OptionError, SanityCheckError
-from .manifold import draw_angles, render
 from .provenance import environment
 from .result import Protocol, Result, SeedScore
 from .scoring import score_paths
 from .paths import PATH_KINDS
 from .threads import limit_threads
-from .spec import BANK_SIZE, DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
+from .spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
+from .suites import Suite, get_suite
 
 __all__ = ["score", "endpoint_angles"]
 
 
-def endpoint_angles(seed: int, pairs: int) -> np.ndarray:
-    """Angles of the 2P endpoints: the first 2P of the seeded 5,000-image test set, as (pairs, 2)."""
-    angles = draw_angles(np.random.default_rng(seed), TEST_SET_SIZE)[: 2 * pairs]
-    return np.stack([angles[:pairs], angles[pairs:]], axis=1)
+def endpoint_angles(seed: int, pairs: int, suite: str | Suite | None = None) -> np.ndarray:
+    """Factors of the 2P endpoints: the first 2P of the seeded 5,000-image test set, as (pairs, 2, *factor_shape).
+
+    On lines: the angles, (pairs, 2).
+    """
+    return get_suite(suite).endpoint_factors(seed, pairs)
 
 
 def _check_options(seeds: Sequence[int], pairs: int, steps: int, path: str) -> tuple[int, ...]:
@@ -64,6 +66,7 @@ def score(
     threads: int | None = None,
     checks: bool = True,
     search_device: str | None = None,
+    suite: str | Suite | None = None,
 ) -> Result:
     """Run the benchmark on ``model`` and return a :class:`~interpbench.Result`.
 
@@ -121,7 +124,10 @@ def score(
         evaluations during training, where an early, untrained model fails them by design.
     search_device
         Run the nearest-line search in torch on this device (e.g. ``"cuda"``); it picks the
-        same bank lines as the default NumPy search, so scores do not change.
+        same bank lines as the default NumPy search, so scores do not change. Lines only.
+    suite
+        The benchmark suite (``interpbench.suites``): ``"lines"`` (default, the paper's), ``"clock"``,
+        ``"blob"`` or any registered one. It sets the images, the endpoints' factors and the bank.
 
     Returns
     -------
@@ -156,18 +162,21 @@ def score(
     optional ``scoring_info()`` dict is stored in ``result.model``.
     """
     seeds = _check_options([seeds] if isinstance(seeds, int) else seeds, pairs, steps, path)
+    bench = get_suite(suite)
+    if search_device is not None and bench.name != "lines":
+        raise OptionError(f"search_device runs the lines bank only; the {bench.name} suite searches on the CPU")
     if threads is not None and int(threads) < 1:
         raise OptionError(f"threads must be a positive integer, got {threads}")
     with limit_threads(threads):
         harness: Harness = as_harness(
-            model, name=name, layout=layout, value_range=value_range, batch_size=batch_size, device=device
+            model, name=name, layout=layout, value_range=value_range, batch_size=batch_size, device=device, suite=bench
         )
         n_batches = len(seeds) * (math.ceil(2 * pairs / harness.batch_size) + math.ceil(pairs * steps / harness.batch_size))
         bar = tqdm(total=n_batches, desc=f"scoring {harness.name}", unit="batch", disable=None if progress is None else not progress, leave=False)
         found: dict[str, SanityWarning] = {}
         with bar:
             per_seed = [_score_seed(harness, seed, pairs, steps, path, keep_images, bar.update, found if checks else None, strict,
-                                    search_device)
+                                    search_device, bench)
                         for seed in seeds]
     for warning in found.values():
         warnings.warn(warning.message, InterpbenchWarning, stacklevel=2)
@@ -176,7 +185,7 @@ def score(
         info["name"] = name
     return Result(
         model=info,
-        protocol=Protocol(pairs=pairs, steps=steps, path=path, seeds=seeds, bank_size=BANK_SIZE),
+        protocol=Protocol(pairs=pairs, steps=steps, path=path, seeds=seeds, bank_size=bench.bank_size, suite=bench.name),
         seeds=per_seed,
         provenance=environment(harness.device),
         warnings=[w.to_dict() for w in found.values()],
@@ -185,10 +194,10 @@ def score(
 
 def _score_seed(
     harness: Harness, seed: int, pairs: int, steps: int, path: str, keep_images: bool, tick: Any,
-    found: dict[str, SanityWarning] | None, strict: bool, search_device: str | None = None,
+    found: dict[str, SanityWarning] | None, strict: bool, search_device: str | None, bench: Suite,
 ) -> SeedScore:
-    ends = endpoint_angles(seed, pairs)
-    endpoints = render(np.concatenate([ends[:, 0], ends[:, 1]]))
+    ends = bench.endpoint_factors(seed, pairs)
+    endpoints = bench.render(np.concatenate([ends[:, 0], ends[:, 1]]))
     harness.settle_value_range(endpoints)  # before start_seed: probing must not use the seed's draws
     harness.start_seed(seed)
     codes = harness.encode(endpoints, on_batch=tick)
@@ -200,13 +209,13 @@ def _score_seed(
     # decoded endpoints; checking them here costs no extra decode and comes before scoring.
     decoded_ends = images[:, [0, -1]]
     for warning in [] if found is None else check_endpoints(harness.name, harness.model_range(decoded_ends), decoded_ends, true_ends,
-                                   harness.value_range, harness.layout):
+                                   harness.value_range, harness.layout, bench.mean_image_mse):
         if strict:
             raise SanityCheckError(f"{warning.message} (--strict)")
         found.setdefault(warning.code, warning)
     return SeedScore(
         seed=seed,
-        scores=score_paths(images, endpoints=true_ends, search_device=search_device, endpoint_angles=ends),
+        scores=score_paths(images, endpoints=true_ends, search_device=search_device, endpoint_angles=ends, suite=bench),
         endpoint_angles=ends,
         images=images if keep_images else None,
     )

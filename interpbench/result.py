@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_paths
-from .errors import DataError
+from .errors import DataError, OptionError
 from .jsonfile import read_json_object
 from .metrics import COLLAPSE_SPREAD, defined_smoothness, geodesic_error, geodesic_errors, is_collapsed, path_geodesic_error
 from .scoring import PathScores
+from .suites import get_suite
 
 __all__ = ["NOT_COMPARABLE", "STORED_METRICS", "Protocol", "SeedScore", "Result", "RESULT_FORMAT", "undefined_text", "smoothness_text", "images_path"]
 
@@ -53,9 +54,11 @@ class Protocol:
     path: str
     seeds: tuple[int, ...]
     bank_size: int
+    suite: str = "lines"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"pairs": self.pairs, "steps": self.steps, "path": self.path, "seeds": list(self.seeds), "bank_size": self.bank_size}
+        return {"pairs": self.pairs, "steps": self.steps, "path": self.path, "seeds": list(self.seeds), "bank_size": self.bank_size,
+                "suite": self.suite}
 
 
 @dataclass
@@ -144,7 +147,7 @@ class Result:
         p = self.protocol
         lines = [
             f"model: {self.name}{_training_note(self.model)}",
-            f"protocol: {p.path}, {p.pairs} pairs × {p.steps} steps, bank {p.bank_size}, "
+            f"protocol: {p.suite} suite, {p.path}, {p.pairs} pairs × {p.steps} steps, bank {p.bank_size}, "
             f"seeds {', '.join(map(str, p.seeds))}",
             "",
             f"{'metric':<26}{'mean':>10}{'± std':>10}   per seed",
@@ -260,7 +263,12 @@ class Result:
                 path=str(proto["path"]),
                 seeds=tuple(int(s) for s in proto["seeds"]),
                 bank_size=int(proto["bank_size"]),
+                suite=str(proto.get("suite", "lines")),  # records from before suites existed are lines
             )
+            try:
+                space = get_suite(protocol.suite).space
+            except OptionError as exc:
+                raise DataError(f"result of an unknown suite: {exc}") from None
             metrics = data["metrics"]
             seeds = []
             for i, entry in enumerate(data["seeds"]):
@@ -273,7 +281,7 @@ class Result:
                 spread = metrics.get("output_spread", {}).get("per_seed", [None] * (i + 1))[i]
                 ends = np.asarray(entry["endpoint_angles"], dtype=np.float64)
                 # Records written before the geodesic error existed hold everything it is computed from.
-                errors = geodesic_errors(angles, ends)
+                errors = geodesic_errors(angles, ends, space)
                 stored = metrics.get("geodesic_error", {}).get("per_seed")
                 scores = PathScores(
                     mean_distance=float(metrics["mean_distance"]["per_seed"][i]),

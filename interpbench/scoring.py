@@ -20,6 +20,8 @@ from .metrics import (
     smoothness,
 )
 
+from .suites import Suite, get_suite
+
 __all__ = ["PathScores", "score_paths"]
 
 
@@ -49,6 +51,7 @@ def score_paths(
     endpoints: np.ndarray | None = None,
     search_device: str | None = None,
     endpoint_angles: np.ndarray | None = None,
+    suite: str | Suite | None = None,
 ) -> PathScores:
     """Score decoded paths shaped (n_paths, n_steps, 32, 32), raw: no clipping, no rescaling.
 
@@ -57,7 +60,10 @@ def score_paths(
     reported too. ``endpoint_angles``, shaped (n_paths, 2), are the true start and end angles
     Λa, Λb that the geodesic error measures against; without them, the estimated angles of each
     path's first and last image are used (so a model is not charged for bad endpoints).
-    ``search_device`` runs the nearest-line search in torch on that device (same lines).
+    ``search_device`` runs the nearest-line search in torch on that device (same lines; lines only).
+    ``suite`` (a name or :class:`~interpbench.suites.Suite`; default lines) sets the bank, the factor
+    space and the factors: for a suite of F factors ``endpoint_angles`` is (n_paths, 2, F) and the
+    nearest-bank factors in ``angles`` are (n_paths, n_steps, F).
 
     >>> import numpy as np, interpbench
     >>> ends = np.array([[0.3, 1.2]])
@@ -75,16 +81,25 @@ def score_paths(
         raise ValueError(f"paths must have shape (n_paths ≥ 1, n_steps ≥ 2, 32, 32), got {x.shape}")
     if not np.all(np.isfinite(x)):
         raise ValueError("paths contain NaN or inf; a model's non-finite output cannot be scored")
-    distances, angles = nearest_line(x, device=search_device)
-    per_path = smoothness(angles)
+    bench = get_suite(suite)
+    space = bench.space
+    if search_device is not None:
+        if bench.name != "lines":
+            raise ValueError(f"search_device runs the lines bank only; the {bench.name} suite searches on the CPU")
+        distances, angles = nearest_line(x, device=search_device)
+    else:
+        found = bench.nearest(x.reshape(-1, x.shape[2] * x.shape[3]))
+        distances = found.distances.reshape(x.shape[:2])
+        angles = found.factors.reshape(x.shape[:2] + space.factor_shape)
+    per_path = smoothness(angles, space)
     aggregate, n_undefined = aggregate_smoothness(per_path)
     if endpoint_angles is None:
         ends_at = angles[:, [0, -1]]
     else:
         ends_at = np.asarray(endpoint_angles, dtype=np.float64)
-        if ends_at.shape != (x.shape[0], 2) or not np.all(np.isfinite(ends_at)):
-            raise ValueError(f"endpoint_angles must be finite with shape {(x.shape[0], 2)}, got {ends_at.shape}")
-    errors = geodesic_errors(angles, ends_at)
+        if ends_at.shape != (x.shape[0], 2, *space.factor_shape) or not np.all(np.isfinite(ends_at)):
+            raise ValueError(f"endpoint_angles must be finite with shape {(x.shape[0], 2, *space.factor_shape)}, got {ends_at.shape}")
+    errors = geodesic_errors(angles, ends_at, space)
     recon = spread = None
     if endpoints is not None:
         ends = np.asarray(endpoints)
@@ -98,7 +113,7 @@ def score_paths(
         n_undefined=n_undefined,
         n_paths=int(x.shape[0]),
         n_steps=int(x.shape[1]),
-        long_way_fraction=long_way_fraction(angles),
+        long_way_fraction=long_way_fraction(angles, space),
         distances=distances,
         angles=angles,
         path_smoothness=per_path,

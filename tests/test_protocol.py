@@ -65,7 +65,7 @@ def test_result_roundtrips_through_json(tmp_path, oracle_result):
     data = json.loads(path.read_text())
     assert isinstance(data["metrics"]["mean_distance"]["mean"], float)
     assert data["provenance"]["spec_version"] == "v1"
-    assert data["protocol"] == {"pairs": 32, "steps": 16, "path": "lerp", "seeds": [0, 1], "bank_size": 10000}
+    assert data["protocol"] == {"pairs": 32, "steps": 16, "path": "lerp", "seeds": [0, 1], "bank_size": 10000, "suite": "lines"}
     back = Result.load(path)
     assert back.mean_distance == oracle_result.mean_distance
     assert back.smoothness == oracle_result.smoothness

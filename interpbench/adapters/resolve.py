@@ -98,7 +98,7 @@ def _prefix_loader(prefix: str) -> Callable[[str], Any]:
     return getattr(importlib.import_module(module), attr)
 
 
-def load_adapter(spec: str) -> Any:
+def load_adapter(spec: str, suite: Any = None) -> Any:
     """Resolve a spec string to an adapter object.
 
     ``spec`` is a built-in name (``oracle``, ``pixels``), ``PREFIX:REST`` for a registered
@@ -108,7 +108,7 @@ def load_adapter(spec: str) -> Any:
     or an ``(encode, decode)`` pair, or an ``(encode, decode)`` pair itself.
     """
     if spec in BUILTIN_ADAPTERS:
-        return BUILTIN_ADAPTERS[spec]()
+        return BUILTIN_ADAPTERS[spec](suite)
     prefix, _, rest = spec.partition(":")
     if prefix in SPEC_PREFIXES:
         if not rest:
@@ -200,17 +200,18 @@ def _instantiate(obj: Any, spec: str) -> Any:
     )
 
 
-def as_harness(model: Any, *, name: str | None = None, **options: Any) -> Harness:
+def as_harness(model: Any, *, name: str | None = None, suite: Any = None, **options: Any) -> Harness:
     """Accept every supported form of model and wrap it in a :class:`Harness`.
 
     ``model`` is a Harness (returned as is), a spec string, a ``(encode, decode)`` pair of
     callables, an ``nn.Module`` with ``encode``/``decode``, or any object with those methods.
+    ``suite`` is the suite a built-in adapter (``oracle``) is made for.
     """
     if isinstance(model, Harness):
         return model
     if isinstance(model, str):
         name = name or model
-        model = load_adapter(model)
+        model = load_adapter(model, suite=suite)
     elif _is_pair(model):
         model = FunctionAdapter(*model)
     own_name = getattr(model, "name", None)

@@ -143,9 +143,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9._]+", "-", text.lower()).strip("-._") or "model"
 
 
-def entry_id(name: str, preset: str | None, kimg: float | None, path: str) -> str:
-    """'acai-paper-16384kimg-v1'; built-in adapters have no preset or budget: 'oracle-v1'."""
-    parts = [name] + ([preset] if preset else []) + ([f"{kimg:g}kimg"] if kimg else []) + ([path] if path != "lerp" else [])
+def entry_id(name: str, preset: str | None, kimg: float | None, path: str, suite: str = "lines") -> str:
+    """'acai-paper-16384kimg-v1'; built-in adapters have no preset or budget: 'oracle-v1'; another
+    suite than lines is named: 'acai-cpu-256kimg-clock-v1'."""
+    parts = ([name] + ([preset] if preset else []) + ([f"{kimg:g}kimg"] if kimg else []) + ([path] if path != "lerp" else [])
+             + ([suite] if suite != "lines" else []))
     return "-".join(_slug(p) for p in parts + [SPEC_VERSION])
 
 
@@ -264,7 +266,8 @@ def entry_from_results(
         "format": ENTRY_FORMAT,
         "schema_version": 1,
         "id": entry_id_override
-        or entry_id(model["name"], train and train["preset"], train and train["kimg"], first["protocol"]["path"]),
+        or entry_id(model["name"], train and train["preset"], train and train["kimg"], first["protocol"]["path"],
+                    first["protocol"].get("suite", "lines")),
         "model": {"name": model["name"], "kind": kind, "adapter": adapter},
         "training": train,
         "protocol": copy.deepcopy(first["protocol"]),

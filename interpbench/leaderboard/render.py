@@ -115,20 +115,26 @@ def _unresolved(entry: Entry, others: list[Entry], metric: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ tables
+def _suite_of(entry: Entry) -> str:
+    return str(entry.data["protocol"].get("suite", "lines"))
+
+
 def _protocol_text(protocol: dict) -> str:
     return f"{protocol['path']}, {protocol['pairs']}×{protocol['steps']}, seeds {','.join(map(str, protocol['seeds']))}"
 
 
 def by_protocol(ranked: list[Entry]) -> list[list[Entry]]:
-    """``ranked`` split into groups of one protocol each, the largest group first, ranks kept.
+    """``ranked`` split into groups of one suite and protocol each, ranks kept: lines first (the paper's
+    suite), then the other suites by name; within a suite the largest group first.
 
-    Scores of different protocols (another path, other pairs or seeds) are not comparable, so
-    each group is ranked on its own.
+    Scores of different suites or protocols (another path, other pairs or seeds) are not
+    comparable, so each group is ranked on its own.
     """
-    groups: dict[str, list[Entry]] = {}
+    groups: dict[tuple[str, str], list[Entry]] = {}
     for e in ranked:
-        groups.setdefault(_protocol_text(e.data["protocol"]), []).append(e)
-    return sorted(groups.values(), key=lambda g: (-len(g), _protocol_text(g[0].data["protocol"])))
+        groups.setdefault((_suite_of(e), _protocol_text(e.data["protocol"])), []).append(e)
+    return sorted(groups.values(), key=lambda g: (_suite_of(g[0]) != "lines", _suite_of(g[0]), -len(g),
+                                                  _protocol_text(g[0].data["protocol"])))
 
 
 def _lines_table(group: list[Entry], key: str, title: str) -> Table:
@@ -169,13 +175,15 @@ def _lines_table(group: list[Entry], key: str, title: str) -> Table:
 
 
 def build_tables(entries: list[Entry]) -> list[Table]:
-    """The lines table (one per protocol), the probe table and the comparison with the paper's Table 1."""
+    """One ranked table per suite and protocol, the probe table and the comparison with the paper's Table 1
+    (lines entries only: the paper measured no other suite)."""
     ranked = sorted(entries, key=lambda e: (e.summary("mean_distance")["mean"], _or_inf(e.summary("smoothness")["mean"]), e.id))
     groups = by_protocol(ranked) or [[]]
     several = len(groups) > 1
     line_tables = [
         _lines_table(group, "lines" if i == 0 else f"lines-{i + 1}",
-                     f"Lines benchmark, protocol {_protocol_text(group[0].data['protocol'])}" if several else "Lines benchmark")
+                     f"{_suite_of(group[0]).capitalize()} benchmark, protocol {_protocol_text(group[0].data['protocol'])}"
+                     if several else f"{_suite_of(group[0]).capitalize() if group else 'Lines'} benchmark")
         for i, group in enumerate(groups)
     ]
     lines = line_tables[0]
@@ -223,9 +231,10 @@ def build_tables(entries: list[Entry]) -> list[Table]:
         rows=[],
     )
     by_key: dict[str, list[Entry]] = {}
-    for e in ranked:
+    on_lines = [e for e in ranked if _suite_of(e) == "lines"]
+    for e in on_lines:
         by_key.setdefault(paper_key(e.name), []).append(e)
-    ends = [e for e in ranked if e.kind == "builtin" and e.name in _SCALE_END]
+    ends = [e for e in on_lines if e.kind == "builtin" and e.name in _SCALE_END]
     for e in [x for x in ends if x.name == "oracle"]:
         paper.rows.append(_paper_row("oracle (scale end)", None, e))
         paper.row_ids.append(e.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..factor_space import CIRCLE, FactorSpace
 from .smoothness import unwrapped_total
 
 __all__ = ["COLLAPSE_SPREAD", "is_collapsed", "long_way_fraction", "output_spread", "reconstruction_error"]
@@ -13,9 +14,15 @@ __all__ = ["COLLAPSE_SPREAD", "is_collapsed", "long_way_fraction", "output_sprea
 COLLAPSE_SPREAD = 0.05
 
 
-def long_way_fraction(angles: np.ndarray) -> float:
-    """Share of paths whose decoded angle travels more than π, i.e. the long way round the circle."""
-    return float(np.mean(np.abs(unwrapped_total(angles)) > np.pi))
+def long_way_fraction(angles: np.ndarray, space: FactorSpace = CIRCLE) -> float:
+    """Share of paths whose decoded angle (any angle, on a torus) travels more than π: the long way round.
+
+    Flat spaces have no long way: 0.
+    """
+    if not space.periodic:
+        return 0.0
+    far = np.abs(unwrapped_total(angles, space)) > np.pi
+    return float(np.mean(far if far.ndim == 1 else far.any(axis=tuple(range(1, far.ndim)))))
 
 
 def reconstruction_error(decoded: np.ndarray, originals: np.ndarray) -> float:

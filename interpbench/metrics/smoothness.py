@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..factor_space import CIRCLE, FactorSpace
 from ..spec import SMOOTHNESS_MIN_TOTAL
 
 __all__ = ["smoothness", "aggregate_smoothness", "defined_smoothness", "unwrapped_total"]
 
 
-def unwrapped_total(angles: np.ndarray) -> np.ndarray:
-    """Signed angle travelled by each path (last minus first after unwrapping), shape (n_paths,)."""
-    unwrapped = np.unwrap(_as_paths(angles), axis=1)
+def unwrapped_total(angles: np.ndarray, space: FactorSpace = CIRCLE) -> np.ndarray:
+    """Net displacement of each path (last minus first after unwrapping), (n_paths, *factor_shape)."""
+    unwrapped = space.unwrap(_as_paths(angles, space), axis=1)
     return unwrapped[:, -1] - unwrapped[:, 0]
 
 
-def smoothness(angles: np.ndarray) -> np.ndarray:
-    """Per-path Smoothness of angles shaped (n_paths, n_steps); NaN where the path barely moves.
+def smoothness(angles: np.ndarray, space: FactorSpace = CIRCLE) -> np.ndarray:
+    """Per-path Smoothness of factors shaped (n_paths, n_steps, *factor_shape); NaN where the path barely moves.
 
-    S = max_n |Δ_n| / |total| − 1/(N − 1) after unwrapping; 0 means equal steps.
+    S = max_n ‖Δ_n‖ / ‖total‖ − 1/(N − 1) after unwrapping, with ‖·‖ the factor space's norm
+    (docs/SPEC.md §X6); on the lines' circle that is SPEC §4's |·| exactly. 0 means equal steps.
     """
-    paths = _as_paths(angles)
-    unwrapped = np.unwrap(paths, axis=1)
-    steps = np.abs(np.diff(unwrapped, axis=1))
-    total = np.abs(unwrapped[:, -1] - unwrapped[:, 0])
+    paths = _as_paths(angles, space)
+    unwrapped = space.unwrap(paths, axis=1)
+    steps = space.norm(np.diff(unwrapped, axis=1))
+    total = space.norm(unwrapped[:, -1] - unwrapped[:, 0])
     defined = total >= SMOOTHNESS_MIN_TOTAL
     scores = np.full(paths.shape[0], np.nan)
     scores[defined] = steps[defined].max(axis=1) / total[defined] - 1.0 / (paths.shape[1] - 1)
@@ -46,10 +48,10 @@ def aggregate_smoothness(per_path: np.ndarray) -> tuple[float, int]:
     return float(np.sum(per_path[~undefined]) / per_path.size), n_undefined
 
 
-def _as_paths(angles: np.ndarray) -> np.ndarray:
+def _as_paths(angles: np.ndarray, space: FactorSpace = CIRCLE) -> np.ndarray:
     paths = np.asarray(angles, dtype=np.float64)
-    if paths.ndim != 2 or paths.shape[1] < 2:
-        raise ValueError(f"angles must have shape (n_paths, n_steps ≥ 2), got {paths.shape}")
+    if paths.ndim != 2 + len(space.factor_shape) or paths.shape[2:] != space.factor_shape or paths.shape[1] < 2:
+        raise ValueError(f"angles must have shape (n_paths, n_steps ≥ 2, *{space.factor_shape}), got {paths.shape}")
     return paths
 
 
