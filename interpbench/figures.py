@@ -15,7 +15,7 @@ import numpy as np
 from .atomic import atomic_path
 from .errors import OptionError
 from .factor_space import CIRCLE
-from .manifold import render
+from .suites import get_suite
 from .result import Result
 
 __all__ = ["FIGURE_KINDS", "figure_kind_for", "grid_figure", "grid_size", "trajectory_figure", "scatter_figure", "save_figure", "write_figure"]
@@ -71,6 +71,7 @@ def grid_figure(result: Result, rows: int = 8):  # type: ignore[no-untyped-def]
     """Rows are interpolations, columns steps; under each decoded row, the nearest true line of each step."""
     plt = _pyplot()
     images, angles, _, seed = _first_seed(result)
+    suite = get_suite(result.protocol.suite)
     rows = min(rows, images.shape[0])
     steps = images.shape[1]
     width, height = _grid_inches(rows, steps)
@@ -80,7 +81,7 @@ def grid_figure(result: Result, rows: int = 8):  # type: ignore[no-untyped-def]
     row_h = (1 - top - bottom - gap * (rows - 1)) / (2 * rows)
     for r in range(rows):
         # Decoded images are shown raw, in the benchmark's [-1, 1] scale, so overshoot is visible as clipping.
-        nearest = render(angles[r])
+        nearest = suite.render(angles[r])
         for k, (strip, label) in enumerate(((images[r], "decoded"), (nearest, "nearest line"))):
             y0 = 1 - top - (r * 2 + k + 1) * row_h - r * gap
             ax = fig.add_axes((left, y0, 1 - left - right, row_h))
@@ -102,6 +103,9 @@ def grid_figure(result: Result, rows: int = 8):  # type: ignore[no-untyped-def]
 
 def trajectory_figure(result: Result, panels: int = 8):  # type: ignore[no-untyped-def]
     """Decoded angle per step (unwrapped, degrees) against the ideal path: equal steps along the short arc."""
+    if get_suite(result.protocol.suite).name != "lines":
+        raise OptionError(f"trajectory figures draw one angle per step; the {result.protocol.suite} suite has "
+                          "several factors: draw its grid instead")
     plt = _pyplot()
     images, angles, ends, seed = _first_seed(result)
     panels = min(panels, angles.shape[0])

@@ -187,7 +187,7 @@ def score(
         model=info,
         protocol=Protocol(pairs=pairs, steps=steps, path=path, seeds=seeds, bank_size=bench.bank_size, suite=bench.name),
         seeds=per_seed,
-        provenance=environment(harness.device),
+        provenance={**environment(harness.device), "suite": bench.name, "suite_spec_version": bench.spec_version},
         warnings=[w.to_dict() for w in found.values()],
     )
 

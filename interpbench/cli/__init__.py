@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, str] = {
     "reproduce": "interpbench.cli.reproduce:reproduce",
     "plot": "interpbench.cli.plot:plot",
     "sweep": "interpbench.cli.sweep:sweep",
+    "suites": "interpbench.cli.suites:suites",
 }
 
 

@@ -9,7 +9,8 @@ import click
 from ..adapters import LAYOUTS
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
-from .options import VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, model_options, one_model, resolve_model
+from .options import (VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, model_options, one_model,
+                      resolve_model, suite_option)
 
 # Exit status when a metric regressed (errors such as a malformed baseline also exit 1, with
 # one "Error:" line and no table; usage mistakes exit 2, as for every click command).
@@ -33,9 +34,10 @@ EXIT_REGRESSION = 1
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects.")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints.")
 @click.option("--threads", type=click.IntRange(min=1), help="Cap BLAS/OpenMP and torch CPU threads [default: library default].")
+@suite_option("Benchmark suite, with --write-baseline and a model [default: lines]; when checking, the baseline's suite is used and a different --suite is refused.")
 def check(  # type: ignore[no-untyped-def]
     adapter_spec, model_name, checkpoint, overrides, result_path, baseline_path, rtol, atol, two_sided, write_baseline,
-    seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, threads,
+    seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, threads, suite,
 ):
     """Compare a model's score with BASELINE; exit 1 with a before/after table if a metric got worse.
 
@@ -44,7 +46,7 @@ def check(  # type: ignore[no-untyped-def]
     metrics: mean_distance (unscaled), smoothness, long_way_fraction, reconstruction_error,
     n_undefined. Improvements beyond tolerance pass and are reported (fail with --two-sided).
     """
-    from ..check import compare, load_baseline, parse_tolerances, score_like_baseline, write_baseline as write
+    from ..check import compare, load_baseline, parse_tolerances, protocol_of, score_like_baseline, write_baseline as write
     from ..leaderboard.entries import read_json
     from ..protocol import score
 
@@ -63,13 +65,17 @@ def check(  # type: ignore[no-untyped-def]
         else:
             with echo_warnings():
                 current = score(target, seeds=seed_range, pairs=pairs, steps=steps, path=path_kind, keep_images=False,
-                                progress=None, model_info=model_info, **harness)
+                                progress=None, model_info=model_info, suite=suite, **harness)
         tolerances = _recorded_tolerances(rtols, atols)
         write(current, baseline_path, tolerances or None)
         click.echo(f"wrote baseline {baseline_path}")
         return
 
     baseline = load_baseline(baseline_path)
+    recorded = protocol_of(baseline)["suite"]
+    if suite is not None and suite != recorded:
+        raise click.UsageError(f"--suite {suite}: the baseline was recorded on the {recorded} suite; scores of two suites "
+                               "are not comparable")
     if result_path:
         current = read_json(result_path, what="result")
     else:

@@ -14,7 +14,7 @@ import click
 from ..errors import OptionError
 
 __all__ = ["SeedList", "check_outputs", "parse_seeds", "parse_overrides", "model_options", "resolve_model", "one_model",
-           "resolve_models", "echo_warnings", "device_option", "VALUE_RANGE_CHOICES", "MAX_SEEDS", "MAX_SEED"]
+           "resolve_models", "echo_warnings", "device_option", "suite_option", "VALUE_RANGE_CHOICES", "MAX_SEEDS", "MAX_SEED"]
 
 # --value-range choices: the harness's ranges and "auto" (inferred from the decoded endpoints).
 VALUE_RANGE_CHOICES = ("-1,1", "0,1", "auto")
@@ -77,6 +77,13 @@ def check_outputs(*groups: list[tuple[str, str]]) -> None:
         if resolved in seen:
             raise OptionError(f"{seen[resolved]} and {option} both name {path!r}; give each output its own file")
         seen[resolved] = option
+
+
+def suite_option(help_text: str = "Benchmark suite (`interpbench suites` lists them) [default: lines].") -> Any:
+    """``--suite NAME``, a fixed choice of the registered suites; None when not given."""
+    from ..suites import suite_names
+
+    return click.option("--suite", type=click.Choice(suite_names()), help=help_text)
 
 
 def device_option(command: Any) -> Any:

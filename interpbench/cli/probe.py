@@ -7,12 +7,13 @@ import click
 from ..adapters import LAYOUTS, VALUE_RANGES
 from ..datasets import DATASETS
 from ..probes.kmeans import DEFAULT_RESTARTS
-from .options import check_outputs, device_option, model_options, one_model, resolve_model
+from .options import check_outputs, device_option, model_options, one_model, resolve_model, suite_option
 
 
 @click.command()
 @model_options("")
-@click.option("--dataset", required=True, type=click.Choice(sorted(DATASETS)), help="Labelled data set to probe on.")
+@click.option("--dataset", type=click.Choice(sorted(DATASETS)), help="Labelled data set to probe on [default: --suite's own].")
+@suite_option("Probe on this benchmark suite's own labelled data set (bins of its factors); same as --dataset NAME.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Directory holding the mnist/svhn/cifar10 files.")
 @click.option("--download", is_flag=True, help="Fetch the official mnist/svhn/cifar10 files into --data-dir and verify their checksums.")
 @click.option("--probe", "probe_kind", type=click.Choice(["linear", "kmeans", "both"]), default="both", show_default=True)
@@ -27,10 +28,15 @@ from .options import check_outputs, device_option, model_options, one_model, res
 @click.option("--threads", type=click.IntRange(min=1), help="Cap the probes' BLAS/OpenMP threads [default: library default].")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the result record (JSON) here.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def probe(adapter_spec, model_name, checkpoint, overrides, dataset, data_dir, download, probe_kind, seed, train_size, restarts, with_pixels, batch_size, device, layout, value_range, threads, output, as_json):  # type: ignore[no-untyped-def]
+def probe(adapter_spec, model_name, checkpoint, overrides, dataset, suite, data_dir, download, probe_kind, seed, train_size, restarts, with_pixels, batch_size, device, layout, value_range, threads, output, as_json):  # type: ignore[no-untyped-def]
     """Probe a model's codes on a labelled data set: linear classifier and k-means accuracy (%)."""
     from ..probes import probe as run_probe
 
+    if dataset and suite and dataset != suite:
+        raise click.UsageError(f"--dataset {dataset} and --suite {suite} name different data; give one")
+    dataset = dataset or suite
+    if not dataset:
+        raise click.UsageError("give --dataset NAME or --suite NAME to say what to probe on")
     if download and not data_dir:
         raise click.UsageError("--download needs --data-dir to say where to put the files")
     adapter_spec, model_name = one_model(adapter_spec, model_name, "probe")

@@ -10,7 +10,8 @@ import click
 from ..adapters import LAYOUTS
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
-from .options import VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, model_options, resolve_models
+from .options import (VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, model_options, resolve_models,
+                      suite_option)
 
 DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best model, bundled
 
@@ -33,8 +34,10 @@ DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best
 @click.option("--name", "names", multiple=True, help="Display name of the model in tables, figures and its leaderboard id; with several models, once per model (adapters first, then --model, in order).")
 @click.option("--strict", is_flag=True, help="Fail, instead of warning, when the decoded endpoints fall outside the declared value range or reconstruct worse than the mean image.")
 @click.option("--threads", type=click.IntRange(min=1), help="Cap BLAS/OpenMP and torch CPU threads [default: library default].")
-def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, output, as_json, figures, figure_kind, names, strict, threads):  # type: ignore[no-untyped-def]
-    """Score an encode/decode pair on the line benchmark (Mean Distance, Smoothness).
+@suite_option()
+def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, output, as_json, figures, figure_kind, names, strict, threads, suite):  # type: ignore[no-untyped-def]
+    """Score an encode/decode pair on a benchmark suite (default: the paper's lines): Mean Distance,
+    Smoothness, geodesic error.
 
     With no --adapter or --model it scores the bundled ACAI checkpoint. Several --adapter and
     --model options (--model all: the seven reference models) are scored under the same
@@ -55,7 +58,7 @@ def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, 
             results.append(score(
                 target, seeds=seeds, pairs=pairs, steps=steps, path=path_kind, batch_size=batch_size, device=device,
                 layout=layout, value_range=value_range, name=label, progress=None, model_info=model_info,
-                strict=strict, threads=threads,
+                strict=strict, threads=threads, suite=suite,
             ))
     if targets or figures:
         _write_outputs(results, targets, figures, figure_kind)

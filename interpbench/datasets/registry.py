@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import OptionError
+from ..suites import SUITES
 from . import cifar10, digits, lines, mnist, svhn
 from .base import DataSplit, Labelled, luminance, subsample_train
 from .download import REMOTES, download
@@ -38,6 +39,8 @@ DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
         Dataset("lines", "the line manifold's 10 angle bins (seeded training draw, 5,000-image test set)"),
+        Dataset("clock", "the clock suite's 3 × 3 bins of its two hand angles (seeded training draw, 5,000-image test set)"),
+        Dataset("blob", "the blob suite's 3 × 3 cells of the blob's centre (seeded training draw, 5,000-image test set)"),
         Dataset("digits", "scikit-learn's handwritten digits, 8×8 upscaled to 32×32", builtin=digits.load),
         Dataset("mnist", "MNIST IDX files, padded to 32×32", from_files=mnist.load),
         Dataset("svhn", "SVHN cropped digits (train_32x32.mat, test_32x32.mat)", from_files=svhn.load),
@@ -67,8 +70,8 @@ def load_dataset(
     if name not in DATASETS:
         raise OptionError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
     entry = DATASETS[name]
-    if name == "lines":
-        split = lines.load(seed=seed, train_size=train_size)
+    if name in SUITES:  # a benchmark suite's own manifold, drawn on the fly
+        split = lines.load(seed=seed, train_size=train_size, suite=name)
     elif entry.builtin is not None:
         split = subsample_train(entry.builtin(), train_size, seed)
     else:

@@ -11,6 +11,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..adapters import Harness, as_harness
+from ..suites import SUITES
 from ..datasets import DataSplit, load_dataset
 from ..errors import AdapterError, OptionError
 from ..provenance import environment
@@ -140,7 +141,10 @@ def probe(
     split = dataset if isinstance(dataset, DataSplit) else load_dataset(
         dataset, data_dir, seed=seed, train_size=train_size, download_files=download, progress=progress
     )
-    harness = as_harness(model, name=name, layout=layout, value_range=value_range, batch_size=batch_size, device=device)
+    # The oracle of a suite's own data set is that suite's oracle.
+    suite = dataset if isinstance(dataset, str) and dataset in SUITES else None
+    harness = as_harness(model, name=name, layout=layout, value_range=value_range, batch_size=batch_size, device=device,
+                         suite=suite)
     from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
     with threadpool_limits(limits=threads):
