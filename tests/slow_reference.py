@@ -71,3 +71,49 @@ def build_fixture() -> dict:
 if __name__ == "__main__":
     FIXTURE.write_text(json.dumps(build_fixture(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {FIXTURE}")
+
+
+def segment_ink_slow(angle: float, inner: float, outer: float, width: float) -> list[list[float]]:
+    """SPEC §1 steps 1–5 for one radial segment, pixel by pixel (32×32 accumulated coverage, not doubled)."""
+    ink = [[0.0] * 32 for _ in range(32)]
+    r0, c0 = 16 - inner * math.sin(angle), 16 + inner * math.cos(angle)
+    r1, c1 = 16 - outer * math.sin(angle), 16 + outer * math.cos(angle)
+    rows_major = abs(r1 - r0) >= abs(c1 - c0)
+    (ua, va), (ub, vb) = ((r0, c0), (r1, c1)) if rows_major else ((c0, r0), (c1, r1))
+    if ua > ub:
+        (ua, va), (ub, vb) = (ub, vb), (ua, va)
+    va, vb = va - width / 2, vb - width / 2
+    slope = (vb - va) / (ub - ua) if ub != ua else 0.0
+    for u in range(int(ua), math.ceil(ub)):  # int() truncates toward zero, as the spec's trunc
+        if u < math.ceil(ua):
+            omega = math.ceil(ua) - ua
+        elif u > int(ub):
+            omega = ub - int(ub)
+        else:
+            omega = 1.0
+        a = va + (u - ua - 0.5) * slope
+        b = a + width
+        amounts: dict[int, float] = {}
+        for v in range(math.ceil(a), int(b)):
+            amounts[v] = amounts.get(v, 0.0) + omega
+        if a != int(a):
+            amounts[int(a)] = amounts.get(int(a), 0.0) + omega * (math.ceil(a) - a)
+        if b != int(b):
+            amounts[int(b)] = amounts.get(int(b), 0.0) + omega * (b - int(b))
+        for v, amount in amounts.items():
+            row, col = (u, v) if rows_major else (v, u)
+            if 0 <= row < 32 and 0 <= col < 32:
+                ink[row][col] += amount
+    return ink
+
+
+def clock_image_slow(hour: float, minute: float) -> list[list[float]]:
+    """docs/SPEC.md §X4: each hand's coverage doubled and clipped to [0, 2], summed, minus 1."""
+    h = segment_ink_slow(hour, 0.0, 6.5, 3.0)
+    m = segment_ink_slow(minute, 10.0, 15.0, 2.0)
+    return [[min(2 * h[r][c], 2.0) + min(2 * m[r][c], 2.0) - 1.0 for c in range(32)] for r in range(32)]
+
+
+def blob_image_slow(row: float, col: float, sigma: float = 2.5) -> list[list[float]]:
+    """docs/SPEC.md §X5: 2·exp(−((r − row)² + (c − col)²)/(2σ²)) − 1 at pixel centres r, c = 0 … 31."""
+    return [[2 * math.exp(-((r - row) ** 2 + (c - col) ** 2) / (2 * sigma**2)) - 1 for c in range(32)] for r in range(32)]
