@@ -155,4 +155,4 @@ def test_missing_methods_and_bad_options():
     with pytest.raises(AdapterError, match="layout"):
         Harness(PixelsAdapter(), layout="HWC")
     with pytest.raises(AdapterError, match="value range"):
-        Harness(PixelsAdapter(), value_range="0,255")
+        Harness(PixelsAdapter(), value_range="0,256")

@@ -16,7 +16,29 @@ import numpy as np
 
 from ..errors import AdapterError, ModelOutputError
 
-__all__ = ["Harness", "LAYOUTS", "VALUE_RANGES", "AUTO", "user_code"]
+__all__ = ["Harness", "LAYOUTS", "VALUE_RANGES", "AUTO", "DEFAULT_BATCH_SIZE", "OPTION_ATTRIBUTES", "user_code", "adapter_option"]
+
+DEFAULT_BATCH_SIZE = 256
+# Each harness option, given neither as a keyword nor on the command line, is read from these
+# adapter attributes (first found wins). The README's options list is this table.
+OPTION_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "layout": ("layout", "input_layout"),
+    "value_range": ("value_range",),
+    "batch_size": ("batch_size",),
+    "device": ("device",),
+    "dtype": ("dtype", "input_dtype"),
+    "name": ("name",),
+    "threads": ("threads",),
+}
+
+
+def adapter_option(adapter: Any, option: str) -> Any:
+    """The value an adapter declares for a harness ``option`` through its attributes, or None."""
+    for attribute in OPTION_ATTRIBUTES[option]:
+        value = getattr(adapter, attribute, None)
+        if value is not None and not callable(value):
+            return value
+    return None
 
 # How a batch of n images is laid out when handed to ``encode``.
 LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -27,7 +49,7 @@ LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 # Per-item output shapes ``decode`` may return; all are unambiguous.
 _OUTPUT_SHAPES = {(1, 32, 32), (32, 32, 1), (32, 32), (1024,)}
-VALUE_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
+VALUE_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0), "0,255": (0.0, 255.0)}
 # value_range="auto": try each of VALUE_RANGES on the first endpoints and keep the one that reconstructs them best.
 AUTO = "auto"
 _AUTO_PROBE_IMAGES = 64
@@ -48,6 +70,22 @@ def user_code(call: str) -> Iterator[None]:
         raise AdapterError(f"interrupted (KeyboardInterrupt) inside {call}") from None
     except Exception as exc:  # noqa: BLE001 - any failure inside user code is reported, named
         raise AdapterError(f"{call} raised {type(exc).__name__}: {exc}") from exc
+
+
+def _numpy_dtype(dtype: Any, name: str) -> np.dtype:
+    """The NumPy dtype of inputs: a NumPy dtype or its name, or a torch dtype (float32 when None)."""
+    if dtype is None:
+        return np.dtype(np.float32)
+    torch = _torch()
+    if torch is not None and isinstance(dtype, torch.dtype):
+        return torch.zeros(0, dtype=dtype).numpy().dtype if dtype != torch.bfloat16 else np.dtype(np.float32)
+    try:
+        out = np.dtype(dtype)
+    except TypeError:
+        out = None
+    if out is None or out.kind != "f":
+        raise AdapterError(f"dtype {dtype!r} of {name!r} is not a floating-point dtype (float16, float32, float64)")
+    return out
 
 
 def _torch():
@@ -104,27 +142,40 @@ class Harness:
         name: str = "model",
         layout: str | None = None,
         value_range: str | None = None,
-        batch_size: int = 256,
+        batch_size: int | None = None,
         device: str | None = None,
         dtype: Any = None,
     ) -> None:
         for method in ("encode", "decode"):
             if not callable(getattr(adapter, method, None)):
                 raise AdapterError(f"adapter {name!r} has no callable {method}() method")
-        layout = layout or getattr(adapter, "input_layout", None) or "NCHW"
+        # Keyword first, then the adapter's own attribute (OPTION_ATTRIBUTES), then the default.
+        layout = layout or adapter_option(adapter, "layout") or "NCHW"
         if layout not in LAYOUTS:
             raise AdapterError(f"layout {layout!r} is not one of {', '.join(LAYOUTS)}")
-        value_range = value_range or getattr(adapter, "value_range", None) or "-1,1"
+        value_range = value_range or adapter_option(adapter, "value_range") or "-1,1"
         if value_range not in VALUE_RANGES and value_range != AUTO:
             raise AdapterError(f"value range {value_range!r} is not one of {', '.join([*VALUE_RANGES, AUTO])}")
-        if int(batch_size) < 1:
-            raise AdapterError(f"batch size must be a positive integer, got {batch_size}")
+        if batch_size is None:
+            batch_size = adapter_option(adapter, "batch_size")
+        if batch_size is None:
+            batch_size = DEFAULT_BATCH_SIZE
+        try:
+            batch_size = int(batch_size)
+        except (TypeError, ValueError):
+            batch_size = 0
+        if batch_size < 1:
+            raise AdapterError(f"batch size must be a positive integer, got {batch_size!r}")
+        if device is None:
+            own = adapter_option(adapter, "device")
+            device = None if own is None else str(own)
         self.adapter = adapter
         self.name = name
         self.layout = layout
         self.value_range = value_range
+        self.declared_value_range = value_range
         self.value_range_choice: dict[str, Any] | None = None
-        self.batch_size = int(batch_size)
+        self.batch_size = batch_size
         modules = _torch_modules_of(adapter)
         self._module = modules is not None
         self._modules: list[Any] = modules or []
@@ -135,15 +186,22 @@ class Harness:
                 "own code puts it (leave out --device)"
             )
         self.device = device
-        self._numpy_dtype = np.dtype(dtype or getattr(adapter, "input_dtype", None) or np.float32)
+        dtype = dtype if dtype is not None else adapter_option(adapter, "dtype")
+        self._numpy_dtype = _numpy_dtype(dtype, name)
+        self._modes: list[tuple[Any, bool]] = []
         if self._module:
-            self._prepare_modules(device)
+            self._prepare_modules(device, dtype)
 
     @property
-    def _zero_one(self) -> bool:
-        return self.value_range == "0,1"
+    def _scaled(self) -> bool:
+        return self.value_range != "-1,1"
 
-    def _prepare_modules(self, device: str | None) -> None:
+    def restore_modes(self) -> None:
+        """Put every torch module (and submodule) back in the train/eval mode it had before scoring."""
+        for module, training in self._modes:
+            module.train(training)
+
+    def _prepare_modules(self, device: str | None, dtype: Any = None) -> None:
         from ..devices import check_device
 
         torch = _torch()
@@ -158,7 +216,11 @@ class Harness:
         params = [p for m in self._modules for p in m.parameters() if p.is_floating_point()]
         self._torch_device = params[0].device if params else torch.device(device or "cpu")
         self._torch_dtype = params[0].dtype if params else torch.float32
+        if dtype is not None:
+            # A given dtype is what the module's inputs are cast to (its parameters stay as they are).
+            self._torch_dtype = torch.from_numpy(np.zeros(0, dtype=self._numpy_dtype)).dtype if not isinstance(dtype, torch.dtype) else dtype
         self.device = str(self._torch_device)
+        self._modes = [(m, m.training) for module in self._modules for m in module.modules()]
         for module in self._modules:
             module.eval()
 
@@ -200,8 +262,10 @@ class Harness:
         if callable(info):
             with user_code(f"{self.name}.scoring_info()"):
                 out = dict(info())
+        # What the model was declared as (and what "auto" settled on): `check` reuses both.
+        out.setdefault("layout", self.layout)
+        out["value_range"] = self.value_range
         if self.value_range_choice is not None:
-            out["value_range"] = self.value_range
             out["value_range_auto"] = dict(self.value_range_choice)
         return out
 
@@ -213,8 +277,9 @@ class Harness:
         """Codes of benchmark images (n, 32, 32) in [-1, 1], as one float64 array (n, ...)."""
         self._require_range()
         images = np.asarray(images, dtype=np.float64)
-        if self._zero_one:
-            images = (images + 1.0) / 2.0
+        if self._scaled:
+            lo, hi = VALUE_RANGES[self.value_range]
+            images = lo + (images + 1.0) / 2.0 * (hi - lo)
         batches = []
         for lo in range(0, images.shape[0], self.batch_size):
             batch = LAYOUTS[self.layout](images[lo : lo + self.batch_size])
@@ -251,16 +316,22 @@ class Harness:
             if on_batch:
                 on_batch()
         images = np.concatenate(out, axis=0)
-        if not self._zero_one:
+        if not self._scaled:
             return images
-        mapped = 2.0 * images - 1.0
+        lo, hi = VALUE_RANGES[self.value_range]
+        mapped = 2.0 * ((images - lo) / (hi - lo)) - 1.0
         if not np.all(np.isfinite(mapped)):  # finite near 1.8e308, doubled to inf
-            raise ModelOutputError(f"{self.name}.decode() returned values too large to map from 0,1 to the benchmark's -1,1 range")
+            raise ModelOutputError(
+                f"{self.name}.decode() returned values too large to map from {self.value_range} to the benchmark's -1,1 range"
+            )
         return mapped
 
     def model_range(self, images: np.ndarray) -> np.ndarray:
         """Benchmark-convention images mapped back to the pixel values the model itself produced."""
-        return (np.asarray(images) + 1.0) / 2.0 if self._zero_one else np.asarray(images)
+        if not self._scaled:
+            return np.asarray(images)
+        lo, hi = VALUE_RANGES[self.value_range]
+        return lo + (np.asarray(images) + 1.0) / 2.0 * (hi - lo)
 
     # ----------------------------------------------------------------- helpers
     @staticmethod

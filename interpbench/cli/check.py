@@ -28,7 +28,7 @@ EXIT_REGRESSION = 1
 @click.option("--pairs", type=click.IntRange(1, TEST_SET_SIZE // 2), default=DEFAULT_PAIRS, show_default=True, help="With --write-baseline and a model only.")
 @click.option("--steps", type=click.IntRange(min=2), default=DEFAULT_STEPS, show_default=True, help="With --write-baseline and a model only.")
 @click.option("--path", "path_kind", type=click.Choice(sorted(PATH_KINDS)), default="lerp", show_default=True, help="With --write-baseline and a model only.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), help="Items per encode/decode call [default: adapter's own, else 256].")
 @device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects.")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints.")
