@@ -115,3 +115,42 @@ def test_parse_tolerances() -> None:
         parse_tolerances(["smoothnes=0.5"])
     with pytest.raises(OptionError, match="not a number"):
         parse_tolerances(["smoothness=abc"])
+
+
+_CHANNELS_LAST_ZERO_ONE = '''
+import numpy as np
+
+class Model:
+    """Works only on N×32×32×1 images in 0..1 (thresholds at mid-grey), as a Keras model would."""
+
+    def encode(self, x):
+        if x.ndim != 4 or x.shape[-1] != 1:
+            raise ValueError(f"expected (n, 32, 32, 1), got {x.shape}")
+        return x[..., 0]
+
+    def decode(self, z):
+        return (z > 0.5).astype(np.float32)
+'''
+
+
+def test_check_reuses_the_declared_layout_and_value_range(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text(_CHANNELS_LAST_ZERO_ONE)
+    spec, base = f"{tmp_path / 'm.py'}:Model", tmp_path / "base.json"
+    wrote = _check("--adapter", spec, "--baseline", str(base), "--write-baseline", "--seeds", "0", "--pairs", "8",
+                   "--layout", "NHWC", "--value-range", "0,1")
+    assert wrote.exit_code == 0, wrote.output
+    assert {k: json.loads(base.read_text())["model"][k] for k in ("layout", "value_range")} == {"layout": "NHWC", "value_range": "0,1"}
+    again = _check("--adapter", spec, "--baseline", str(base))  # no declaration given: the baseline's is used
+    assert again.exit_code == 0, again.output
+    assert "PASS" in again.stdout and "scoring as the baseline was recorded: --layout NHWC, --value-range 0,1" in again.stderr
+    other = _check("--adapter", spec, "--baseline", str(base), "--value-range", "-1,1")
+    assert "but the baseline was recorded with --value-range 0,1" in other.output
+
+
+def test_result_record_states_its_declaration_and_compare_names_a_difference(oracle_result: interpbench.Result) -> None:
+    assert oracle_result.model["layout"] == "NHW" and oracle_result.model["value_range"] == "-1,1"
+    record = oracle_result.to_dict(per_path=False)
+    changed = json.loads(json.dumps(record))
+    changed["model"]["layout"] = "flat"
+    report = compare(changed, interpbench.check.baseline_from_result(record))
+    assert report.passed and any("--layout flat" in w and "--layout NHW" in w for w in report.warnings)

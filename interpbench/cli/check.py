@@ -44,7 +44,7 @@ def check(  # type: ignore[no-untyped-def]
     metrics: mean_distance (unscaled), smoothness, long_way_fraction, reconstruction_error,
     n_undefined. Improvements beyond tolerance pass and are reported (fail with --two-sided).
     """
-    from ..check import compare, load_baseline, parse_tolerances, score_like_baseline, write_baseline as write
+    from ..check import baseline_declaration, compare, load_baseline, parse_tolerances, score_like_baseline, write_baseline as write
     from ..leaderboard.entries import read_json
     from ..protocol import score
 
@@ -73,6 +73,9 @@ def check(  # type: ignore[no-untyped-def]
     if result_path:
         current = read_json(result_path, what="result")
     else:
+        reused = baseline_declaration(baseline, harness)
+        if reused:
+            click.echo("scoring as the baseline was recorded: " + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in reused.items()), err=True)
         with echo_warnings():
             current = score_like_baseline(target, baseline, progress=None, model_info=model_info, **harness)
     report = compare(current, baseline, rtol=rtols, atol=atols, two_sided=two_sided, baseline_path=baseline_path)
