@@ -63,6 +63,7 @@ def score(
     layout: str | None = None,
     value_range: str | None = None,
     dtype: Any = None,
+    sample: bool = False,
     name: str | None = None,
     keep_images: bool = True,
     progress: bool | None = False,
@@ -104,8 +105,12 @@ def score(
         adapter's ``device`` attribute, else where the model's parameters are. A NumPy adapter
         accepts only ``"cpu"``.
     layout
-        What ``encode`` receives: ``"NCHW"``, ``"NHWC"``, ``"NHW"`` or ``"flat"``. Default: the
-        adapter's ``layout`` (or ``input_layout``) attribute, else ``"NCHW"``.
+        What ``encode`` receives: ``"NCHW"``, ``"NHWC"``, ``"NHW"``, ``"flat"`` or ``"auto"``.
+        Default: the adapter's ``layout`` (or ``input_layout``) attribute, else what the model's
+        declared input shape implies (Keras ``input_shape``, pythae ``input_dim``, scikit-learn
+        ``n_features_in_``), else ``"auto"``: each layout is tried on the first endpoints and the
+        one whose round trip runs and reconstructs best is kept (NCHW first among equals),
+        recorded in ``result.model["layout_auto"]``.
     value_range
         Pixel range the model expects and returns: ``"-1,1"``, ``"0,1"``, ``"0,255"`` or
         ``"auto"`` (tries each on the first endpoints, keeps the one that reconstructs them best
@@ -116,6 +121,12 @@ def score(
         Floating-point dtype of what ``encode``/``decode`` receive (NumPy name or dtype, or a
         torch dtype). Default: the adapter's ``dtype`` (or ``input_dtype``) attribute, else
         float32 for NumPy adapters and the parameters' dtype for torch modules.
+    sample
+        Where ``encode`` returns a distribution (diffusers' ``.latent_dist``), interpolate a
+        sample seeded by the protocol seed instead of its mean (default). Outputs wrapped in a
+        known kind (``.latent_dist``, ``.sample``, ``.reconstruction``, ``.embedding``, a
+        NamedTuple or dataclass with one array field) are unwrapped; which is recorded in
+        ``result.model["outputs_unwrapped"]``.
     name
         Display name of the model in tables, figures and the leaderboard id (it wins over
         ``model_info["name"]``). Default: the spec string or the adapter's class name.
@@ -172,7 +183,8 @@ def score(
     seeds = _check_options([seeds] if isinstance(seeds, int) else seeds, pairs, steps, path)
     _check_threads(threads)
     harness: Harness = as_harness(
-        model, name=name, layout=layout, value_range=value_range, batch_size=batch_size, device=device, dtype=dtype
+        model, name=name, layout=layout, value_range=value_range, batch_size=batch_size, device=device, dtype=dtype,
+        sample=sample,
     )
     if threads is None:
         threads = adapter_option(harness.adapter, "threads")
@@ -208,7 +220,7 @@ def _score_seed(
 ) -> SeedScore:
     ends = endpoint_angles(seed, pairs)
     endpoints = render(np.concatenate([ends[:, 0], ends[:, 1]]))
-    harness.settle_value_range(endpoints)  # before start_seed: probing must not use the seed's draws
+    harness.settle(endpoints)  # layout and value range "auto"; before start_seed: probing must not use the seed's draws
     harness.start_seed(seed)
     codes = harness.encode(endpoints, on_batch=tick)
     path_codes = PATH_KINDS[path](codes[:pairs], codes[pairs:], steps)
