@@ -50,6 +50,7 @@ class ImageLogger(L.pytorch.loggers.Logger):
 
     def log_metrics(self, metrics, step=None):
         self.metrics.append(dict(metrics))
+        self.steps = getattr(self, "steps", []) + [step]
 
     def log_hyperparams(self, *args, **kwargs):
         pass
@@ -134,3 +135,10 @@ def test_missing_lightning_names_the_extra():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert out.startswith("MissingDependencyError") and "pip install 'interpbench[lightning]'" in out
+
+
+def test_grid_image_is_logged_at_the_step_of_its_scalars():
+    logger = ImageLogger()
+    _fit(InterpBenchCallback(every_n_epochs=1, pairs=4, seeds=(0,), log_grid=True), epochs=2, logger=logger)
+    scalar_steps = [s for m, s in zip(logger.metrics, logger.steps) if "interpbench/mean_distance" in m]
+    assert len(scalar_steps) == 2 and [step for _, _, step in logger.images] == scalar_steps

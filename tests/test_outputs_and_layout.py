@@ -154,3 +154,26 @@ def test_a_plain_wrapper_around_torch_modules_gets_tensors_and_keeps_its_mode():
     again = interpbench.score(converting, pairs=PAIRS, dtype="float32")
     assert again.model["outputs_unwrapped"]["inputs"].startswith("NumPy arrays")
     assert again.mean_distance == pytest.approx(result.mean_distance, rel=1e-6)  # the same network either way
+
+
+def test_a_pair_is_named_after_its_parts_not_function_adapter():
+    net = Net()
+    assert interpbench.score((net.enc, net.dec), pairs=PAIRS, layout="flat").name == "Linear/Linear"
+
+    def encode_fn(x):
+        return x
+
+    def decode_fn(z):
+        return z
+
+    assert interpbench.score((encode_fn, decode_fn), pairs=PAIRS, layout="NHW").name.endswith("encode_fn/test_a_pair_is_named_after_its_parts_not_function_adapter.<locals>.decode_fn")
+    assert interpbench.score((lambda x: x, lambda z: z), pairs=PAIRS, layout="NHW").name == "encode/decode pair"
+    wrapper = Wrapper()
+    assert interpbench.score((wrapper.encode, wrapper.decode), pairs=PAIRS).name == "Wrapper"
+
+
+def test_provenance_names_the_model_libraries_in_use():
+    from interpbench.provenance import environment
+
+    pytest.importorskip("pythae")
+    assert "pythae" in environment()["libraries"] and "torch" in environment()["libraries"]

@@ -126,7 +126,9 @@ def _held_modules(adapter: Any) -> list[Any]:
     torch = _torch()
     if torch is None or not hasattr(adapter, "__dict__"):
         return []
-    return [v for v in vars(adapter).values() if isinstance(v, torch.nn.Module)]
+    held = [v for v in vars(adapter).values() if isinstance(v, torch.nn.Module)]
+    held += [m for m in getattr(adapter, "held_torch_modules", None) or () if all(m is not h for h in held)]
+    return held
 
 
 def _torch():

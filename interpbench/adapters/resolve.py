@@ -41,12 +41,41 @@ class FunctionAdapter:
                 modules += [m for m in parts if all(m is not seen for seen in modules)]
             # Read by the Harness: these callables take tensors; these modules go to eval mode and the device.
             self.torch_modules = modules
+        else:
+            # Methods of a plain object holding torch modules (self.net = nn.Module): the harness tries
+            # tensors first, NumPy arrays if those fail (see Harness).
+            owners = [getattr(f, "__self__", None) for f in (encode, decode)]
+            self.held_torch_modules = [m for owner in owners if hasattr(owner, "__dict__")
+                                       for m in vars(owner).values() if _is_module(m)]
+
+    @property
+    def name(self) -> str:
+        """A display name from the pair itself: the object whose methods they are, or their names."""
+        owners = [getattr(f, "__self__", None) for f in (self._encode, self._decode)]
+        if owners[0] is not None and owners[0] is owners[1]:
+            return type(owners[0]).__name__
+        names = [_callable_name(f) for f in (self._encode, self._decode)]
+        return "/".join(names) if all(names) else "encode/decode pair"
 
     def encode(self, images: Any) -> Any:
         return self._encode(images)
 
     def decode(self, codes: Any) -> Any:
         return self._decode(codes)
+
+
+def _is_module(value: Any) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.nn.Module)
+
+
+def _callable_name(fn: Any) -> str | None:
+    """A module's class name, a function's or method's qualified name; None for lambdas."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(fn, torch.nn.Module):
+        return type(fn).__name__
+    name = getattr(fn, "__qualname__", None) or getattr(type(fn), "__name__", None)
+    return None if not name or "<lambda>" in name else name
 
 
 def _torch_parts(fn: Any) -> tuple[bool, list[Any]]:

@@ -156,8 +156,22 @@ class InterpBenchCallback(pl.Callback):  # type: ignore[misc,name-defined]
             image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
         finally:
             _pyplot().close(fig)
+        step = _epoch_end_log_step(trainer)
         for logger in trainer.loggers:
             if callable(getattr(logger, "log_image", None)):
-                logger.log_image(key="interpbench/grid", images=[image], step=trainer.global_step)
+                logger.log_image(key="interpbench/grid", images=[image], step=step)
             elif callable(getattr(getattr(logger, "experiment", None), "add_image", None)):
-                logger.experiment.add_image("interpbench/grid", image, trainer.global_step, dataformats="HWC")
+                logger.experiment.add_image("interpbench/grid", image, step, dataformats="HWC")
+
+
+def _epoch_end_log_step(trainer: Any) -> int:
+    """The step Lightning gives the scalars ``pl_module.log`` records at the end of a training epoch.
+
+    Lightning logs them at the count of batches that stepped minus one (measured with Lightning
+    2.x: scalars at 3 while ``global_step`` is 4 after 4 batches), so the grid image, logged at
+    ``global_step``, landed one step after its scalars in TensorBoard. The loop's counter is
+    private; ``global_step - 1`` is the same count without gradient accumulation.
+    """
+    stepped = getattr(getattr(getattr(trainer, "fit_loop", None), "epoch_loop", None), "_batches_that_stepped", None)
+    count = int(stepped) if isinstance(stepped, int) else int(trainer.global_step)
+    return max(count - 1, 0)
