@@ -124,7 +124,7 @@ def declared_layout(adapter: Any) -> str | None:
 def _held_modules(adapter: Any) -> list[Any]:
     """torch modules a plain object keeps in its attributes (``self.model = nn.Module``)."""
     torch = _torch()
-    if torch is None or not hasattr(adapter, "__dict__"):
+    if torch is None or not hasattr(adapter, "__dict__") or getattr(adapter, "takes_numpy", False):
         return []
     held = [v for v in vars(adapter).values() if isinstance(v, torch.nn.Module)]
     held += [m for m in getattr(adapter, "held_torch_modules", None) or () if all(m is not h for h in held)]
@@ -178,6 +178,9 @@ class Harness:
     dtype: floating-point dtype of inputs (NumPy or torch); the adapter's ``dtype`` or
         ``input_dtype`` attribute is used when not given, else float32, or for a module the dtype
         of its parameters.
+    An adapter that is a plain object holding torch modules in its attributes gets tensors too
+    (NumPy arrays if its first call fails on tensors); ``takes_numpy = True`` on it says it wants
+    NumPy arrays whatever it holds (Keras' torch backend layers are torch modules).
     sample: where the model returns a distribution (diffusers' ``latent_dist``), take a sample
         seeded by the protocol seed instead of its mean.
 

@@ -111,6 +111,7 @@ def _filled(cell: Any) -> bool:
 # callable. The loader takes REST and returns an adapter; a new library touches only this table.
 SPEC_PREFIXES: dict[str, str | Callable[[str], Any]] = {
     "pythae": "interpbench.integrations.pythae:load_pythae",
+    "keras": "interpbench.integrations.keras:load_keras",
 }
 
 
