@@ -112,6 +112,7 @@ def _filled(cell: Any) -> bool:
 SPEC_PREFIXES: dict[str, str | Callable[[str], Any]] = {
     "pythae": "interpbench.integrations.pythae:load_pythae",
     "keras": "interpbench.integrations.keras:load_keras",
+    "diffusers": "interpbench.integrations.diffusers:load_diffusers",
 }
 
 
