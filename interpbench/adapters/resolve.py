@@ -231,6 +231,12 @@ def _instantiate(obj: Any, spec: str) -> Any:
     )
 
 
+def _linen_pair(model: Any) -> bool:
+    from ..integrations.flax import is_linen_pair
+
+    return is_linen_pair(model)
+
+
 def as_harness(model: Any, *, name: str | None = None, **options: Any) -> Harness:
     """Accept every supported form of model and wrap it in a :class:`Harness`.
 
@@ -242,6 +248,10 @@ def as_harness(model: Any, *, name: str | None = None, **options: Any) -> Harnes
     if isinstance(model, str):
         name = name or model
         model = load_adapter(model)
+    elif "flax.linen" in sys.modules and _linen_pair(model):
+        from ..integrations.flax import from_flax
+
+        model = from_flax(*model)
     elif _is_pair(model):
         model = FunctionAdapter(*model)
     own_name = getattr(model, "name", None)
