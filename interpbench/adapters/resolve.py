@@ -113,6 +113,7 @@ SPEC_PREFIXES: dict[str, str | Callable[[str], Any]] = {
     "pythae": "interpbench.integrations.pythae:load_pythae",
     "keras": "interpbench.integrations.keras:load_keras",
     "diffusers": "interpbench.integrations.diffusers:load_diffusers",
+    "lightning": "interpbench.integrations.lightning:load_lightning",
 }
 
 
@@ -152,13 +153,21 @@ def load_adapter(spec: str) -> Any:
             "'package.module:name', 'path/to/file.py:name' or "
             + ", ".join(f"'{p}:PATH'" for p in SPEC_PREFIXES)
         )
+    return _instantiate(load_adapter_object(spec), spec)
+
+
+def load_adapter_object(spec: str) -> Any:
+    """The object ``package.module:name`` or ``path/to/file.py:name`` names, not instantiated."""
+    location, sep, attr = spec.rpartition(":")
+    if not sep or not location or not attr:
+        raise SpecError(f"{spec!r} is not of the form 'package.module:name' or 'path/to/file.py:name'")
     module = _import_file(location) if location.endswith(".py") else _import_module(location)
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part):
             raise SpecError(f"{location!r} has no attribute {attr!r}")
         obj = getattr(obj, part)
-    return _instantiate(obj, spec)
+    return obj
 
 
 def _import_module(name: str) -> Any:
