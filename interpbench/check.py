@@ -113,6 +113,16 @@ class CheckReport:
     def passed(self) -> bool:
         return not self.failures
 
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data (``interpbench check --json``)."""
+        return {
+            "name": self.name, "baseline": self.baseline_path, "passed": self.passed, "two_sided": self.two_sided,
+            "warnings": list(self.warnings),
+            "checks": [{"metric": c.metric, "baseline": c.baseline, "current": c.current, "rtol": c.rtol, "atol": c.atol,
+                        "allowed": c.allowed, "status": c.status} for c in self.checks],
+            "failures": [c.metric for c in self.failures],
+        }
+
     def table(self) -> str:
         """A before/after table and a one-line verdict."""
         head = f"{'metric':<30}{'baseline':>14}{'current':>14}{'change':>14}{'tolerance':>12}  status"

@@ -84,15 +84,38 @@ def test_malformed_baseline_is_one_line_error(baseline: Path, tmp_path: Path) ->
     broken = tmp_path / "broken.json"
     broken.write_text('{"format": "interpbench-baseline",', encoding="utf-8")
     result = _check("--adapter", "oracle", "--baseline", str(broken))
-    assert result.exit_code == 1 and "is not valid JSON" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 3 and "is not valid JSON" in result.output and "Traceback" not in result.output
     data = json.loads(baseline.read_text())
     data["metrics"]["smoothness"]["mean"] = "low"
     wrong_type = tmp_path / "wrong.json"
     wrong_type.write_text(json.dumps(data), encoding="utf-8")
     result = _check("--adapter", "oracle", "--baseline", str(wrong_type))
-    assert result.exit_code == 1 and "metrics.smoothness.mean: 'low' is not of type 'number'" in result.output
+    assert result.exit_code == 3 and "metrics.smoothness.mean: 'low' is not of type 'number'" in result.output
     missing = _check("--adapter", "oracle", "--baseline", str(tmp_path / "nope.json"))
-    assert missing.exit_code == 1 and "does not exist" in missing.output
+    assert missing.exit_code == 3 and "does not exist" in missing.output
+    other_protocol = tmp_path / "other.json"
+    write_baseline(interpbench.score("oracle", seeds=[0], pairs=8, keep_images=False), other_protocol)
+    result = _check("--adapter", "oracle", "--baseline", str(other_protocol))
+    assert result.exit_code == 0  # its own protocol is reused
+    doctored = json.loads(other_protocol.read_text())
+    doctored["protocol"]["pairs"] = 9
+    other_protocol.write_text(json.dumps(doctored))
+    mismatch = _check("--result", str(_result_file(tmp_path)), "--baseline", str(other_protocol))
+    assert mismatch.exit_code == 3 and "protocol differs" in mismatch.output
+
+
+def _result_file(tmp_path: Path) -> Path:
+    path = tmp_path / "r.json"
+    interpbench.score("oracle", seeds=[0], pairs=8, keep_images=False).save(path)
+    return path
+
+
+def test_json_report_and_exit_code_on_regression(baseline: Path) -> None:
+    ok = _check("--adapter", "oracle", "--baseline", str(baseline), "--json")
+    report = json.loads(ok.stdout)
+    assert ok.exit_code == 0 and report["passed"] and {c["metric"] for c in report["checks"]} >= {"mean_distance", "smoothness"}
+    worse = _check("--adapter", "oracle", "--baseline", str(_doctor(baseline, "smoothness", 0.8)), "--json")
+    assert worse.exit_code == 1 and json.loads(worse.stdout)["failures"] == ["smoothness"]
 
 
 def test_protocol_mismatch_is_an_error(baseline: Path) -> None:
