@@ -86,7 +86,7 @@ def grid_figure(result: Result, rows: int = 8):  # type: ignore[no-untyped-def]
     for r in range(rows):
         # Decoded images are shown raw, in the benchmark's [-1, 1] scale, so overshoot is visible as clipping.
         nearest = suite.render(angles[r])
-        for k, (strip, label) in enumerate(((images[r], "decoded"), (nearest, "nearest line"))):
+        for k, (strip, label) in enumerate(((images[r], "decoded"), (nearest, "nearest line" if suite.name == "lines" else "nearest true"))):
             y0 = 1 - top - (r * 2 + k + 1) * row_h - r * gap
             ax = fig.add_axes((left, y0, 1 - left - right, row_h))
             # A one-pixel grey gutter keeps neighbouring steps apart without hiding any pixel.

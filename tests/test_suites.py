@@ -160,3 +160,12 @@ def test_leaderboard_ranks_each_suite_apart_and_keeps_it_out_of_the_paper_table(
     assert "## Lines benchmark, protocol" in md and "## Clock benchmark, protocol" in md
     paper = md.split("## Paper Table 1")[1]
     assert "pixels-clock" not in paper and paper.count("pixels (scale end)") == 1
+
+
+def test_probe_on_a_suite_s_own_data_set():
+    out = CliRunner().invoke(main, ["probe", "--suite", "blob", "--adapter", "oracle", "--probe", "linear", "--train-size", "500", "--json"])
+    assert out.exit_code == 0, out.output
+    record = json.loads(out.output)
+    assert record["dataset"]["name"] == "blob" and record["accuracy"]["linear"] > 90  # the oracle's code is the centre
+    both = CliRunner().invoke(main, ["probe", "--suite", "blob", "--dataset", "lines", "--adapter", "oracle"])
+    assert both.exit_code == 2 and "different data" in both.output
