@@ -6,6 +6,7 @@ Both are drawn from a :class:`~interpbench.result.Result` that kept its decoded 
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ __all__ = ["FIGURE_KINDS", "figure_kind_for", "grid_figure", "grid_size", "traje
 
 FIGURE_KINDS = ("grid", "trajectory", "scatter")
 DPI = 100
+PNG_COLOURS = 64
 _CELL_IN = 0.42  # inches per 32×32 image: big enough to see the line, small enough for 16 columns
 
 
@@ -182,10 +184,23 @@ def save_figure(fig, path: str | os.PathLike[str]) -> None:  # type: ignore[no-u
     """Write ``fig`` as PNG atomically and free it (figures hold a lot of memory)."""
     plt = _pyplot()
     try:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=DPI)
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=DPI)
+            tmp.write_bytes(small_png(buffer.getvalue()))
     finally:
         plt.close(fig)
+
+
+def small_png(png: bytes, colours: int = PNG_COLOURS) -> bytes:
+    """``png`` re-encoded with an adaptive palette of ``colours`` (grey images and a few line colours need
+    no more): about a third of matplotlib's RGBA size, so figures stay small in the repository."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        out = io.BytesIO()
+        image.convert("RGB").quantize(colors=colours).save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def write_figure(result: Result, path: str | os.PathLike[str], kind: str | None = None) -> str:
