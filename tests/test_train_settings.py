@@ -44,3 +44,27 @@ def test_a_checkpoint_from_before_a_recorded_field_stands_for_its_legacy_value(t
     assert resolve_recorded([], {"tf32": None}) == {"tf32": DEFAULT_TF32}
     with pytest.raises(CheckpointError, match="different tf32"):
         resolve_recorded([({"tf32": True}, tmp_path), ({"tf32": False}, tmp_path)], {"tf32": None})
+
+
+def test_a_slim_final_checkpoint_is_written_once_scores_and_refuses_to_resume(tmp_path: Path) -> None:
+    from reference_models.training import engine
+
+    writes: list[str] = []
+    original = engine.save_checkpoint
+
+    def counting(path, payload):  # type: ignore[no-untyped-def]
+        writes.append(str(path))
+        original(path, payload)
+
+    engine.save_checkpoint = counting  # type: ignore[assignment]
+    try:
+        run = rm.train("baseline", tmp_path, slim_final_checkpoint=True, **{**TINY, "kimg": 0.0625})
+    finally:
+        engine.save_checkpoint = original  # type: ignore[assignment]
+    assert len(run.trail) == 4 and len(writes) == 1  # four evaluations, one checkpoint
+    record = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert record["slim"] is True and "optimizers" not in record and "rng" not in record
+    model, info = rm.load_trained("baseline", tmp_path / "checkpoint.pt")
+    assert info["kimg"] == 0.0625
+    with pytest.raises(CheckpointError, match="slim checkpoint"):
+        rm.train("baseline", tmp_path, resume=True, **{**TINY, "kimg": 0.125})

@@ -27,8 +27,9 @@ EXIT_INTERRUPTED = 130
 @click.option("--bf16", is_flag=True, help="Train under bf16 autocast (~1.5-1.8x faster on AVX512-BF16 CPUs; changes numerics).")
 @click.option("--channels-last/--no-channels-last", default=None, help="NHWC activations (fp32 as before; ~1.15-1.35x faster on CPU) [default: on; a resumed run keeps its own].")
 @click.option("--cuda-graph/--no-cuda-graph", default=None, help="Capture the whole step as one CUDA graph [default: on for CUDA].")
+@click.option("--tf32/--no-tf32", default=None, help="Let CUDA convolutions and matrix products use TF32 (recorded; no effect on a CPU) [default: off, the paper's fp32; a resumed run keeps its own].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config field (see `interpbench models`); repeatable.")
-def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every, eval_pairs, bf16, channels_last, cuda_graph, overrides):  # type: ignore[no-untyped-def]
+def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every, eval_pairs, bf16, channels_last, cuda_graph, tf32, overrides):  # type: ignore[no-untyped-def]
     """Train reference MODEL (see `interpbench models`) and print its final benchmark score.
 
     With --seeds, the runs of those seeds train together as one batched computation, each in
@@ -49,7 +50,7 @@ def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every,
         result = run_training(key, out_dir, preset=preset, kimg=kimg, seed=seed, seeds=seeds or None,
                               device=device, resume=resume, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
                               config=parse_overrides(overrides) or None, progress=None, bf16=bf16,
-                              channels_last=channels_last, cuda_graph=cuda_graph)
+                              channels_last=channels_last, cuda_graph=cuda_graph, tf32=tf32)
     except TrainingInterrupted as stopped:
         click.echo(str(stopped), err=True)
         click.echo(f"continue it with: {resume_command(key, out_dir, seeds or [seed], device, bf16, batched=bool(seeds))}", err=True)

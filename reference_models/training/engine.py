@@ -114,6 +114,9 @@ class _Run:
             if not resume:
                 raise OptionError(f"{str(out)!r} already holds a checkpoint; pass --resume to continue it or choose another --out")
             self.record = read_checkpoint(self.ckpt_path, expected_model=key)
+            if self.record.get("slim"):
+                raise CheckpointError(f"{str(self.ckpt_path)!r} is a slim checkpoint (weights and trail, no optimiser "
+                                      "state): it scores, but cannot be resumed")
             self.trail = list(self.record.get("trail", []))
             self.prior_seconds = float(self.record.get("train_seconds", 0.0))
 
@@ -150,6 +153,7 @@ def train(
     should_stop: Callable[[int], bool] | None = None,
     cuda_graph: bool | None = None,
     tf32: bool | None = None,
+    slim_final_checkpoint: bool = False,
 ) -> TrainRun | list[TrainRun]:
     """Train reference model ``name`` into directory ``out`` and return its run record.
 
@@ -175,6 +179,8 @@ def train(
     and replays it (:class:`~reference_models.training.graph_step.GraphedStep`). ``tf32``
     (default off, :data:`~.settings.DEFAULT_TF32`: the paper's fp32) lets CUDA convolutions and
     matrix products use TF32; it is recorded, kept on resume, and does nothing on a CPU.
+    ``slim_final_checkpoint`` writes one checkpoint when the training stops and none before,
+    without optimiser and RNG state: it scores but cannot resume (for a machine that will be gone).
 
     Every argument is resolved once into a :class:`~.settings.TrainSettings` that the rest of
     the engine reads. Only one training runs in a run directory at a time (:class:`~.lock.RunLock`):
@@ -224,7 +230,8 @@ def train(
             checkpoint_every_kimg=float(checkpoint_every_kimg or min(every, p.checkpoint_every_kimg)),
             config=dataclasses.asdict(make_config(key, **fields)), device=dev, hardware=hardware_description(str(dev)),
             bf16=bool(bf16), channels_last=channels_last, cuda_graph=graphed, batched=seeds is not None,
-            progress=progress, on_step=on_step, should_stop=should_stop, **extra)
+            progress=progress, on_step=on_step, should_stop=should_stop,
+            slim_final_checkpoint=bool(slim_final_checkpoint), **extra)
         return _train_runs(runs, settings)
 
 
@@ -299,8 +306,11 @@ def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:
 
     def checkpoint(i: int) -> None:
         run = runs[i]
+        state = stepper.run_state(i)
+        if settings.slim_final_checkpoint:  # weights and trail only: scores, cannot resume
+            state = {k: v for k, v in state.items() if k not in ("optimizers", "rng")}
         save_checkpoint(run.ckpt_path, {
-            **stepper.run_state(i),
+            **state, "slim": settings.slim_final_checkpoint,
             "model": key, "config": model_config, "preset": settings.preset, "seed": run.seed,
             "kimg_target": settings.kimg, "kimg_done": stepper.step_count * batch / IMAGES_PER_KIMG, "trail": run.trail,
             "eval": {"every_kimg": settings.eval_every_kimg, "pairs": settings.eval_pairs, "seed": settings.eval_seed},
@@ -327,10 +337,13 @@ def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:
             losses = stepper.step()
             s = stepper.step_count
             bar.update(batch * k)
-            if s % 25 == 0 or s == total:
+            if not bar.disable and (s % 25 == 0 or s == total):  # float() waits for the device: only for a shown bar
                 bar.set_postfix({name: f"{float(losses[name].float().mean()):.4g}" for name in models[0].log_keys})
             due_eval = s % settings.eval_steps == 0 or s == total
-            saved = due_eval or s % settings.checkpoint_steps == 0
+            if settings.slim_final_checkpoint:
+                saved = s == total  # nothing to resume on later: one checkpoint when the run stops
+            else:
+                saved = due_eval or s % settings.checkpoint_steps == 0
             for i in range(k):
                 if due_eval:
                     evaluate(i)
