@@ -17,7 +17,7 @@ def _model_list(value: str) -> list[str]:
 
 
 @click.command()
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Run directory: OUT/<model>/seed-N per run.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Run directory: OUT/<model>/seed-N per run (required unless --unpack).")
 @click.option("--models", "models", default=None, help="Comma-separated models [default: all seven, ACAI and Baseline first].")
 @click.option("--seeds", type=SeedList(), default="0-2", show_default=True, help="Training seeds, trained batched per model.")
 @click.option("--preset", default="paper", show_default=True, help="Budget and evaluation cadence: paper, cpu or quick.")
@@ -31,7 +31,11 @@ def _model_list(value: str) -> list[str]:
 @click.option("--device", help="Torch device [default: cuda if available, else cpu].")
 @click.option("--batched/--sequential", default=None, help="Train a model's seeds as one batched computation [default: on accelerators; on a CPU one after another, which measured faster].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config field of every model; repeatable.")
-def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, batched, overrides):  # type: ignore[no-untyped-def]
+@click.option("--tf32/--no-tf32", default=None, help="Let CUDA convolutions and matrix products use TF32 (recorded) [default: off, the paper's fp32].")
+@click.option("--pack", "pack_dir", type=click.Path(file_okay=False), help="Score every run trained here (stopping early enough before --minutes) and pack runs, scores, probes and provenance into this new folder (at most 8 files of at most 16 MiB) instead of filing them.")
+@click.option("--unpack", "unpack_dir", type=click.Path(file_okay=False, exists=True), help="Check a --pack folder and file its runs in --leaderboard [default: UNPACK/leaderboard]; trains nothing.")
+@click.option("--runs-out", type=click.Path(file_okay=False), help="With --unpack: where the runs' slim checkpoints go [default: UNPACK/runs].")
+def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, batched, overrides, tf32, pack_dir, unpack_dir, runs_out):  # type: ignore[no-untyped-def]
     """Train the paper's Table 1 set (≥ 3 seeds per model), score, probe and file each model, and compare with the paper.
 
     On an accelerator each model's seeds train together in one batched computation. With --minutes the training
@@ -39,11 +43,22 @@ def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minu
     """
     from reference_models.reproduce import PAPER_ORDER, reproduce as run_reproduce
 
+    if unpack_dir is not None:
+        if out_dir or pack_dir:
+            raise click.UsageError("--unpack files a pack: give it without --out and --pack")
+        from reference_models.pack import unpack
+
+        unpack(unpack_dir, leaderboard=leaderboard_dir, runs_out=runs_out, echo=click.echo)
+        return
+    if not out_dir:
+        raise click.UsageError("give --out (or --unpack DIR to file a pack)")
+    if pack_dir and leaderboard_dir:
+        raise click.UsageError("--pack files nothing here; give --leaderboard to --unpack later")
     outcomes = run_reproduce(
         out_dir, models=_model_list(models) if models else PAPER_ORDER, seeds=seeds, preset=preset, kimg=kimg,
         minutes=minutes, leaderboard=leaderboard_dir, device=device, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
         score_seeds=score_seeds, probe_restarts=restarts, config=parse_overrides(overrides) or None, progress=None,
-        batched=batched, echo=click.echo,
+        batched=batched, echo=click.echo, pack=pack_dir, tf32=tf32,
     )
     pending = [o.model for o in outcomes if o.status in ("stopped", "not started")]
     if pending:
