@@ -23,7 +23,7 @@ BUNDLE_DIR = Path(__file__).resolve().parent / "checkpoints"
 
 # What a bundle keeps of a training checkpoint (read_checkpoint's required keys among them).
 BUNDLE_KEEP = ("model", "config", "state_dict", "seed", "step", "kimg_done", "kimg_target", "preset", "trail", "eval",
-         "bf16", "train_seconds", "hardware", "package_version", "spec_version", "torch_version")
+         "bf16", "train_seconds", "hardware", "package_version", "spec_version", "torch_version", "tf32")
 
 
 class BundledCheckpoint(NamedTuple):

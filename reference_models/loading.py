@@ -17,14 +17,25 @@ from .registry import build, canonical_name, make_config, model_entry
 from .training.checkpoint import file_sha256, read_checkpoint
 from .training.presets import IMAGES_PER_KIMG
 from .training.trail import paper_figure
+from .weight_codec import decode_state
 
 __all__ = ["load_trained", "restore_weights"]
+
+
+def decoded_state(record: dict[str, Any], source: str) -> dict[str, torch.Tensor]:
+    """``record``'s state dict with its encoded tensors (a bundle's, :mod:`.weight_codec`) decoded to float32."""
+    if "encoded_state" not in record:
+        return record["state_dict"]
+    try:
+        return decode_state(record["state_dict"], record["encoded_state"], source)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CheckpointError(f"checkpoint {source!r} holds damaged encoded weights: {exc}") from None
 
 
 def restore_weights(model: ReferenceModel, record: dict[str, Any], source: str) -> None:
     """Load ``record['state_dict']`` into ``model``; a shape or key mismatch is a :class:`CheckpointError`."""
     try:
-        model.load_state_dict(model.expand_state(record["state_dict"]), strict=True)
+        model.load_state_dict(model.expand_state(decoded_state(record, source)), strict=True)
     except (RuntimeError, KeyError, TypeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"checkpoint {source!r} does not fit the {record['model']} model: {first}") from None

@@ -68,6 +68,8 @@ def reproduce(
     echo: Callable[[str], None] = print,
     pack: str | Path | None = None,
     tf32: bool | None = None,
+    cuda_graph: bool | None = None,
+    score_pairs: int | None = None,
 ) -> list[ModelOutcome]:
     """Train, score and file the Table 1 set into ``out``; returns one :class:`ModelOutcome` per model.
 
@@ -76,7 +78,7 @@ def reproduce(
     trains a model's seeds as one batched computation; by default only on an accelerator, since
     on a 2-core CPU batching measured slower than one seed after another (see the README).
 
-    ``pack`` (a new or empty folder) is for a machine that will be gone afterwards: training stops
+    ``score_pairs`` (default: the protocol's 256) is for rehearsals only. ``pack`` (a new or empty folder) is for a machine that will be gone afterwards: training stops
     early enough before ``minutes`` to score every run it trained, each run keeps one slim
     checkpoint, and the runs, scores, probes and provenance are packed into ``pack``
     (:mod:`reference_models.pack`) instead of being filed; ``interpbench reproduce --unpack``
@@ -86,7 +88,8 @@ def reproduce(
         return _reproduce_packed(out, Path(pack), models=models, seeds=seeds, preset=preset, kimg=kimg, minutes=minutes,
                                  device=device, eval_every_kimg=eval_every_kimg, eval_pairs=eval_pairs,
                                  score_seeds=score_seeds, probe_restarts=probe_restarts, config=config, progress=progress,
-                                 batched=batched, echo=echo, tf32=tf32)
+                                 batched=batched, echo=echo, tf32=tf32, cuda_graph=cuda_graph,
+                                 score_pairs=score_pairs)
     from interpbench.leaderboard import add_entry, entry_from_results  # needs jsonschema: only when filing here
 
     names = [canonical_name(m) for m in models]
@@ -112,7 +115,8 @@ def reproduce(
             outcomes.append(ModelOutcome(name, "not started"))
             continue
         settings = dict(preset=preset, kimg=kimg, device=device, resume=True, eval_every_kimg=eval_every_kimg,
-                        eval_pairs=eval_pairs, config=config, progress=progress, should_stop=out_of_time, tf32=tf32)
+                        eval_pairs=eval_pairs, config=config, progress=progress, should_stop=out_of_time, tf32=tf32,
+                        cuda_graph=cuda_graph)
         if batched if batched is not None else pick_device(device).type != "cpu":
             runs = train(name, out / name, seeds=list(seeds), **settings)
         else:  # the same run directories, one seed after another
@@ -126,7 +130,7 @@ def reproduce(
         records, probes = [], None
         for i, run in enumerate(runs):
             model, info = load_trained(name, run.checkpoint, device=device)
-            result = _score(model, info, score_seeds)
+            result = _score(model, info, score_seeds, score_pairs)
             records.append(result.to_dict())
             if i == 0:
                 probes = _lines_probes(model, info, probe_restarts)
@@ -148,7 +152,7 @@ def _reproduce_packed(out: str | Path, pack: Path, *, models: Sequence[str], see
                       kimg: float | None, minutes: float | None, device: str | None, eval_every_kimg: float | None,
                       eval_pairs: int | None, score_seeds: Sequence[int], probe_restarts: int, config: dict[str, Any] | None,
                       progress: bool | None, batched: bool | None, echo: Callable[[str], None],
-                      tf32: bool | None) -> list[ModelOutcome]:
+                      tf32: bool | None, cuda_graph: bool | None, score_pairs: int | None) -> list[ModelOutcome]:
     """:func:`reproduce` with ``pack``: deadline-bound training, every run scored here, packed for filing elsewhere."""
     from interpbench.provenance import environment
 
@@ -174,7 +178,8 @@ def _reproduce_packed(out: str | Path, pack: Path, *, models: Sequence[str], see
         fields = {**get_preset(preset).config_for(name), **(config or {})}
         # What scoring and probing this model's runs will cost, timed on an untrained copy here:
         # training stops that long (plus a margin) before the deadline.
-        per_seed, probe_s = _scoring_cost(build(name, **dataclasses.asdict(make_config(name, **fields))), device, probe_restarts)
+        per_seed, probe_s = _scoring_cost(build(name, **dataclasses.asdict(make_config(name, **fields))), device, probe_restarts,
+                                          score_pairs)
         reserve = 1.25 * (len(seeds) * len(score_seeds) * per_seed + probe_s) + 5.0
         stop_at = None if deadline is None else deadline - reserve
         if stop_at is not None and time.monotonic() >= stop_at:
@@ -186,7 +191,8 @@ def _reproduce_packed(out: str | Path, pack: Path, *, models: Sequence[str], see
             return stop_at is not None and time.monotonic() >= stop_at
 
         settings = dict(preset=preset, kimg=kimg, device=device, eval_every_kimg=eval_every_kimg, eval_pairs=eval_pairs,
-                        config=config, progress=progress, should_stop=out_of_time, tf32=tf32, slim_final_checkpoint=True)
+                        config=config, progress=progress, should_stop=out_of_time, tf32=tf32, slim_final_checkpoint=True,
+                        cuda_graph=cuda_graph)
         if batched if batched is not None else pick_device(device).type != "cpu":
             runs = train(name, out / name, seeds=list(seeds), **settings)
         else:
@@ -195,7 +201,7 @@ def _reproduce_packed(out: str | Path, pack: Path, *, models: Sequence[str], see
         for i, run in enumerate(runs):
             slim, _ = export_bundle(run.checkpoint, Path(run.checkpoint).with_name("slim.pt"))
             model, info = load_trained(name, slim, device=device)
-            result = _score(model, info, score_seeds).to_dict()
+            result = _score(model, info, score_seeds, score_pairs).to_dict()
             probes = _lines_probes(model, info, probe_restarts) if i == 0 else None
             packed.append(PackedRun(name, run.seed, slim, run.to_dict(), result, probes,
                                     extra={"seed_rank": i, "model_rank": rank}))
@@ -214,26 +220,26 @@ def _reproduce_packed(out: str | Path, pack: Path, *, models: Sequence[str], see
     return outcomes
 
 
-def _scoring_cost(model: Any, device: str | None, restarts: int) -> tuple[float, float]:
+def _scoring_cost(model: Any, device: str | None, restarts: int, pairs: int | None) -> tuple[float, float]:
     """Seconds to score one protocol seed and to probe, timed on ``model`` (untrained: same work)."""
     import interpbench
 
     dev = pick_device(device)
     model = model.to(dev).eval()
     t0 = time.perf_counter()
-    interpbench.score(model, seeds=[0], keep_images=False, checks=False,
+    interpbench.score(model, seeds=[0], keep_images=False, checks=False, **({"pairs": pairs} if pairs else {}),
                       search_device=None if dev.type == "cpu" else str(dev))
     t1 = time.perf_counter()
     _lines_probes(model, None, restarts)
     return t1 - t0, time.perf_counter() - t1
 
 
-def _score(model: Any, info: dict[str, Any], seeds: Sequence[int]) -> Any:
+def _score(model: Any, info: dict[str, Any], seeds: Sequence[int], pairs: int | None = None) -> Any:
     import interpbench
 
     # The nearest-line search runs where the model is (the same lines as on a CPU).
     where = next(model.parameters()).device
-    return interpbench.score(model, seeds=list(seeds), model_info=info, keep_images=False,
+    return interpbench.score(model, seeds=list(seeds), model_info=info, keep_images=False, **({"pairs": pairs} if pairs else {}),
                              search_device=None if where.type == "cpu" else str(where))
 
 
