@@ -7,6 +7,7 @@ accelerator, so no images cross the bus.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,11 @@ from interpbench.manifold import draw_angles, render
 
 from .render import render_torch
 
-__all__ = ["LineStream"]
+__all__ = ["LineStream", "StreamFactory"]
+
+# (data seed, batch size, device) -> a stream with next() / state() / set_state(): LineStream, or a
+# data set's DatasetStream bound to its images.
+StreamFactory = Callable[[Any, int, torch.device], Any]
 
 
 class LineStream:
