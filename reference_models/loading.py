@@ -16,6 +16,7 @@ from .bundled import bundled_checkpoint
 from .registry import build, canonical_name, make_config, model_entry
 from .training.checkpoint import file_sha256, read_checkpoint
 from .training.presets import IMAGES_PER_KIMG
+from .training.data_trail import dataset_figure
 from .training.trail import paper_figure
 
 __all__ = ["load_trained", "restore_weights"]
@@ -28,6 +29,19 @@ def restore_weights(model: ReferenceModel, record: dict[str, Any], source: str) 
     except (RuntimeError, KeyError, TypeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"checkpoint {source!r} does not fit the {record['model']} model: {first}") from None
+
+
+def _trained_on(record: dict[str, Any]) -> dict[str, Any]:
+    """The data a checkpoint was trained on (checkpoints from before data sets: the line stream)."""
+    return dict(record.get("dataset") or {"name": "lines"})
+
+
+def _trail_figure(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The paper-style figure of the run's trail: line metrics, or on a data set its probe and reconstruction medians."""
+    trail = record.get("trail")
+    if not trail:
+        return None
+    return paper_figure(trail) if _trained_on(record)["name"] == "lines" else dataset_figure(trail)
 
 
 def load_trained(
@@ -74,6 +88,9 @@ def load_trained(
             "wall_clock_s": None if seconds is None else float(seconds),
             "samples_per_s": None if not seconds else float(record["kimg_done"]) * IMAGES_PER_KIMG / float(seconds),
         },
-        "trail": paper_figure(record["trail"]) if record.get("trail") else None,
+        # On a data set the trail holds probe accuracies, not line metrics: a figure of its own.
+        "trail": _trail_figure(record) if _trained_on(record)["name"] == "lines" else None,
+        "dataset": _trained_on(record),
+        **({} if _trained_on(record)["name"] == "lines" else {"dataset_trail": _trail_figure(record)}),
     }
     return model, info

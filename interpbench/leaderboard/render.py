@@ -452,7 +452,9 @@ def render_pages(root: str | os.PathLike[str]) -> tuple[list[Entry], dict[str, s
         for e in entries
         if e.data.get("figures", {}).get("grid") and (root / e.data["figures"]["grid"]).is_file()
     }
-    tables = build_tables(entries)
+    from .downstream import downstream_tables, load_downstream
+
+    tables = build_tables(entries) + downstream_tables(load_downstream(root))
     return entries, {"README.md": render_markdown(tables, entries, figures), "index.html": render_html(tables, entries, figures)}
 
 

@@ -1,0 +1,204 @@
+"""Reference models trained on labelled data sets (issue 22): data, stream, training, probes, bad input.
+
+Every data set is written here in its official format (IDX, .mat, pickle batches), tiny; the
+networks are shrunk (depth 4, batch 8) so each training takes a few steps.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+import reference_models
+from cli_assertions import one_error_line
+from interpbench.cli import main
+from interpbench.datasets.training import load_training_data, parse_dataset_spec
+from interpbench.errors import CheckpointError, DataError, OptionError
+from reference_models.training.data_stream import DatasetStream
+from test_datasets import md5, server, write_cifar, write_mnist, write_svhn  # noqa: F401 - server is a fixture
+
+TINY = {"depth": 4, "batch_size": 8}
+BUDGET = dict(kimg=16 / 1024, eval_every_kimg=8 / 1024, progress=False)  # 2 steps of 8, evaluated after each
+
+
+def files_for(name: str, directory: Path) -> Path | None:
+    """Official-format files of data set ``name`` in ``directory`` (None for digits, which ships with sklearn)."""
+    if name == "mnist":
+        write_mnist(directory, n_train=40, n_test=20)
+    elif name == "svhn":
+        write_svhn(directory, n_train=40, n_test=20)
+    elif name == "cifar10":
+        write_cifar(directory, per_batch=8)
+    else:
+        return None
+    return directory
+
+
+# ----------------------------------------------------------------- data and stream
+def test_training_data_is_the_training_part_only(tmp_path: Path) -> None:
+    arrays = write_mnist(tmp_path, n_train=40, n_test=20)
+    data = load_training_data("mnist", tmp_path)
+    assert data.images.shape == (40, 1, 32, 32) and data.channels == 1
+    np.testing.assert_array_equal(data.labels, arrays["train_labels"])
+    # Every file of both parts is checksummed; the stream sees only the training images.
+    assert {f["part"] for f in data.files} == {"train", "test"} and all(len(f["sha256"]) == 64 for f in data.files)
+    stream = DatasetStream(data.images, 3, 16)
+    seen = torch.cat([stream.next() for _ in range(10)])  # 4 epochs
+    train_rows = {row.tobytes() for row in data.images.reshape(40, -1)}
+    assert {row.tobytes() for row in seen.numpy().reshape(len(seen), -1)} == train_rows
+
+
+def test_colour_data_sets_keep_three_channels(tmp_path: Path) -> None:
+    write_svhn(tmp_path / "svhn", n_train=6, n_test=3)
+    (tmp_path / "svhn").mkdir(exist_ok=True)
+    assert load_training_data("svhn", tmp_path / "svhn").images.shape == (6, 3, 32, 32)
+    write_cifar(tmp_path / "c", per_batch=2)
+    assert load_training_data("cifar10", tmp_path / "c").images.shape == (10, 3, 32, 32)
+    digits = load_training_data("digits")
+    assert digits.images.shape == (1297, 1, 32, 32) and len(digits.info["sha256"]) == 64
+
+
+def test_stream_visits_each_image_once_per_epoch_and_resumes() -> None:
+    images = np.arange(10 * 1024, dtype=np.float32).reshape(10, 1, 32, 32)
+    stream = DatasetStream(images, 7, 4)
+    first = torch.cat([stream.next() for _ in range(5)])[:, 0, 0, 0].numpy()  # 20 images = 2 epochs
+    assert sorted(first[:10]) == sorted(images[:, 0, 0, 0]) and sorted(first[10:]) == sorted(images[:, 0, 0, 0])
+    stream = DatasetStream(images, 7, 4)
+    stream.next(), stream.next()
+    state = stream.state()
+    rest = [stream.next() for _ in range(3)]
+    again = DatasetStream(images, 7, 4)
+    again.set_state(state)
+    for a, b in zip(rest, [again.next() for _ in range(3)]):
+        assert torch.equal(a, b)
+
+
+def test_the_test_part_is_refused_for_training() -> None:
+    assert parse_dataset_spec("mnist:train") == "mnist"
+    with pytest.raises(OptionError, match="never uses the test part of 'mnist'"):
+        parse_dataset_spec("mnist:test")
+
+
+# ----------------------------------------------------------------- training and probing
+@pytest.mark.parametrize("name", ["digits", "mnist", "svhn", "cifar10"])
+def test_trains_at_two_latent_sizes_and_probes_from_the_checkpoint(name: str, tmp_path: Path) -> None:
+    from interpbench.probes import probe
+
+    data_dir = files_for(name, tmp_path / "data") if name != "digits" else None
+    if data_dir is None and name != "digits":
+        pytest.fail("no files")
+    channels = 3 if name in ("svhn", "cifar10") else 1
+    for latent in (2, 4):  # d_z = 32 and 64 at scales 3
+        out = tmp_path / f"run-{latent}"
+        run = reference_models.train("baseline", out, preset="downstream-cpu", dataset=name, data_dir=data_dir,
+                                     config={**TINY, "latent": latent}, **BUDGET)
+        assert run.finished and run.config["channels"] == channels and run.config["latent"] == latent
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["dataset"]["name"] == name and summary["dataset"]["channels"] == channels
+        assert [e["step"] for e in summary["trail"]] == [1, 2]
+        assert {"reconstruction_mse", "linear", "kmeans"} <= set(summary["trail"][-1])
+        record = torch.load(out / "checkpoint.pt", weights_only=True)
+        assert record["dataset"]["name"] == name
+        if data_dir is not None:
+            assert {f["name"] for f in record["dataset"]["files"]} and all(len(f["sha256"]) == 64 for f in record["dataset"]["files"])
+        model, info = reference_models.load_trained("baseline", out / "checkpoint.pt")
+        result = probe(model, name, data_dir=data_dir, restarts=1, model_info=info)
+        assert result.code_shape == [latent, 4, 4] and result.dataset["image_shape"][0] == channels
+        assert 0 <= result.accuracy["linear"] <= 100 and info["dataset"]["name"] == name
+
+
+def test_resumed_data_set_run_equals_an_uninterrupted_one(tmp_path: Path) -> None:
+    write_mnist(tmp_path / "d", n_train=40, n_test=20)
+    kw = dict(preset="downstream-cpu", dataset="mnist", data_dir=tmp_path / "d", config={**TINY, "latent": 2},
+              eval_every_kimg=16 / 1024, progress=False)
+    whole = reference_models.train("denoising", tmp_path / "a", kimg=48 / 1024, **kw)  # 6 steps: crosses epochs
+    reference_models.train("denoising", tmp_path / "b", kimg=16 / 1024, **kw)
+    resumed = reference_models.train("denoising", tmp_path / "b", kimg=48 / 1024, resume=True, **kw)
+    assert resumed.steps == whole.steps == 6
+    a = torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=True)["state_dict"]
+    b = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=True)["state_dict"]
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    # Resuming on another data set is refused.
+    with pytest.raises(CheckpointError, match="data set"):
+        reference_models.train("denoising", tmp_path / "b", kimg=64 / 1024, resume=True,
+                               **{**kw, "dataset": "digits", "data_dir": None})
+
+
+def test_train_downloads_from_a_local_server(server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from interpbench.datasets import REMOTES, Remote
+    from interpbench.datasets import mnist
+
+    base, served = server
+    write_mnist(served, n_train=40, n_test=20, gz=True)
+    remotes = tuple(Remote(n + ".gz", (f"{base}/{n}.gz",), md5=md5(served / (n + ".gz"))) for n in mnist.FILES.values())
+    monkeypatch.setitem(REMOTES, "mnist", remotes)
+    data = tmp_path / "data"
+    res = CliRunner().invoke(main, ["train", "baseline", "--dataset", "mnist", "--data-dir", str(data), "--download",
+                                    "--out", str(tmp_path / "run"), "--preset", "downstream-cpu", "--kimg", "0.015625",
+                                    "--eval-every", "0.015625", "--set", "depth=4", "--set", "batch_size=8"])
+    assert res.exit_code == 0, res.output
+    assert "final evaluation on mnist" in res.output and "interpbench probe --model baseline" in res.output
+    assert sorted(p.name for p in data.iterdir()) == sorted(n + ".gz" for n in mnist.FILES.values())
+
+
+def test_probe_cli_on_a_colour_checkpoint(tmp_path: Path) -> None:
+    files_for("svhn", tmp_path / "d")
+    run = reference_models.train("vae", tmp_path / "run", preset="downstream-cpu", dataset="svhn", data_dir=tmp_path / "d",
+                                 config={**TINY, "latent": 2}, **BUDGET)
+    res = CliRunner().invoke(main, ["probe", "--model", "vae", "--checkpoint", run.checkpoint, "--dataset", "svhn",
+                                    "--data-dir", str(tmp_path / "d"), "--restarts", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    record = json.loads(res.output)
+    assert record["dataset"]["image_shape"] == [3, 32, 32]
+    assert "before the μ / log σ² heads" in record["model"]["probe_codes"]
+    # The colour model cannot be probed on a grey data set.
+    res = CliRunner().invoke(main, ["probe", "--model", "vae", "--checkpoint", run.checkpoint, "--dataset", "digits"])
+    one_error_line(res, "takes colour (3-channel) images, but data set 'digits' is grey")
+
+
+# ----------------------------------------------------------------- probe codes as the paper's
+def test_probe_codes_follow_the_paper() -> None:
+    x = torch.rand(3, 1, 32, 32) * 2 - 1
+    vae = reference_models.build("vae", depth=4, scales=3)
+    torch.testing.assert_close(vae.for_probes().encode(x), vae.encoder(x), rtol=0, atol=0)
+    vq = reference_models.build("vqvae", depth=4, scales=3, latent=2, codebook_size=64)
+    codes = vq.for_probes().encode(x).view(3 * vq.config.vectors, -1)
+    book = vq.codebook
+    assert all(any(torch.equal(c, row) for row in book) for c in codes)
+    base = reference_models.build("baseline", depth=4)
+    assert torch.equal(base.for_probes().encode(x), base.encode(x))
+
+
+# ----------------------------------------------------------------- bad input
+def _train(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, ["train", "baseline", "--kimg", "0.015625", "--set", "depth=4", "--set", "batch_size=8", *args])
+
+
+def test_bad_inputs_are_one_sentence(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = str(tmp_path / "run")
+    one_error_line(_train("--dataset", "mnist", "--data-dir", str(empty), "--out", out),
+                   "mnist file 'train-images-idx3-ubyte' is missing from")
+    assert "--download" in _train("--dataset", "mnist", "--data-dir", str(empty), "--out", out).output
+    one_error_line(_train("--dataset", "mnist", "--out", out), "name their directory with --data-dir")
+    (empty / "train-images-idx3-ubyte").write_bytes(b"not an idx file at all")
+    write_mnist(tmp_path / "other", n_train=4, n_test=2, gz=False)
+    for name in ("train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (empty / name).write_bytes((tmp_path / "other" / name).read_bytes())
+    one_error_line(_train("--dataset", "mnist", "--data-dir", str(empty), "--out", out), "is not an IDX file")
+    one_error_line(_train("--dataset", "mnist:test", "--data-dir", str(empty), "--out", out),
+                   "never uses the test part of 'mnist'")
+    one_error_line(_train("--dataset", "nope", "--out", out), "unknown data set 'nope'")
+    write_svhn(tmp_path / "svhn", n_train=4, n_test=2)
+    one_error_line(_train("--dataset", "svhn", "--data-dir", str(tmp_path / "svhn"), "--set", "channels=1", "--out", out),
+                   "svhn is a colour data set")
+    one_error_line(_train("--dataset", "digits", "--set", "channels=3", "--out", out), "digits is a grey data set")
+    one_error_line(_train("--preset", "paper-mnist", "--dataset", "digits", "--out", out), "preset 'paper-mnist' is for data set mnist")
+    assert not Path(out).exists()  # nothing was written by any refused training
