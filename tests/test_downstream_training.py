@@ -28,6 +28,8 @@ BUDGET = dict(kimg=16 / 1024, eval_every_kimg=8 / 1024, progress=False)  # 2 ste
 
 def files_for(name: str, directory: Path) -> Path | None:
     """Official-format files of data set ``name`` in ``directory`` (None for digits, which ships with sklearn)."""
+    if name != "digits":
+        directory.mkdir(parents=True, exist_ok=True)
     if name == "mnist":
         write_mnist(directory, n_train=40, n_test=20)
     elif name == "svhn":
@@ -54,8 +56,8 @@ def test_training_data_is_the_training_part_only(tmp_path: Path) -> None:
 
 
 def test_colour_data_sets_keep_three_channels(tmp_path: Path) -> None:
+    (tmp_path / "svhn").mkdir()
     write_svhn(tmp_path / "svhn", n_train=6, n_test=3)
-    (tmp_path / "svhn").mkdir(exist_ok=True)
     assert load_training_data("svhn", tmp_path / "svhn").images.shape == (6, 3, 32, 32)
     write_cifar(tmp_path / "c", per_batch=2)
     assert load_training_data("cifar10", tmp_path / "c").images.shape == (10, 3, 32, 32)
@@ -113,7 +115,7 @@ def test_trains_at_two_latent_sizes_and_probes_from_the_checkpoint(name: str, tm
 
 
 def test_resumed_data_set_run_equals_an_uninterrupted_one(tmp_path: Path) -> None:
-    write_mnist(tmp_path / "d", n_train=40, n_test=20)
+    files_for("mnist", tmp_path / "d")
     kw = dict(preset="downstream-cpu", dataset="mnist", data_dir=tmp_path / "d", config={**TINY, "latent": 2},
               eval_every_kimg=16 / 1024, progress=False)
     whole = reference_models.train("denoising", tmp_path / "a", kimg=48 / 1024, **kw)  # 6 steps: crosses epochs
@@ -189,6 +191,7 @@ def test_bad_inputs_are_one_sentence(tmp_path: Path) -> None:
     assert "--download" in _train("--dataset", "mnist", "--data-dir", str(empty), "--out", out).output
     one_error_line(_train("--dataset", "mnist", "--out", out), "name their directory with --data-dir")
     (empty / "train-images-idx3-ubyte").write_bytes(b"not an idx file at all")
+    (tmp_path / "other").mkdir()
     write_mnist(tmp_path / "other", n_train=4, n_test=2, gz=False)
     for name in ("train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
         (empty / name).write_bytes((tmp_path / "other" / name).read_bytes())
@@ -196,9 +199,26 @@ def test_bad_inputs_are_one_sentence(tmp_path: Path) -> None:
     one_error_line(_train("--dataset", "mnist:test", "--data-dir", str(empty), "--out", out),
                    "never uses the test part of 'mnist'")
     one_error_line(_train("--dataset", "nope", "--out", out), "unknown data set 'nope'")
+    (tmp_path / "svhn").mkdir()
     write_svhn(tmp_path / "svhn", n_train=4, n_test=2)
     one_error_line(_train("--dataset", "svhn", "--data-dir", str(tmp_path / "svhn"), "--set", "channels=1", "--out", out),
                    "svhn is a colour data set")
     one_error_line(_train("--dataset", "digits", "--set", "channels=3", "--out", out), "digits is a grey data set")
     one_error_line(_train("--preset", "paper-mnist", "--dataset", "digits", "--out", out), "preset 'paper-mnist' is for data set mnist")
     assert not Path(out).exists()  # nothing was written by any refused training
+
+
+# ----------------------------------------------------------------- tables and leaderboard
+def test_tables_put_the_papers_value_beside_ours_with_budgets() -> None:
+    from reference_models.downstream import DownstreamRun, downstream_tables
+
+    runs = [DownstreamRun("baseline", 256, 0, "filed", 32.0, "downstream-cpu", {"linear": 50.0, "kmeans": 20.0}),
+            DownstreamRun("acai", 256, 0, "filed", 32.0, "downstream-cpu", {"linear": 60.0, "kmeans": 30.0})]
+    text = "\n".join(downstream_tables(runs, "svhn", [256]))
+    assert "Table 2: single-layer classifier accuracy (%) on svhn" in text and "Table 3: clustering accuracy (%)" in text
+    table2 = text.split("Table 3")[0]
+    baseline = next(line for line in table2.splitlines() if line.startswith("Baseline"))
+    acai = next(line for line in table2.splitlines() if line.startswith("ACAI"))
+    assert "22.74 @ 16,384 kimg" in baseline and "50.00 @ 32 kimg" in baseline
+    assert "85.14 @ 16,384 kimg" in acai and "60.00 @ 32 kimg" in acai
+    assert "n/f" in text.split("Table 3")[1]  # no Table 3 value was found: said, not guessed
