@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .bundled import BUNDLE_DIR, export_bundle
+from .bundle_export import export_bundle
+from .bundled import BUNDLE_DIR
 from .training.checkpoint import read_checkpoint
 
 

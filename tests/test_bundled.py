@@ -11,7 +11,8 @@ import interpbench
 import reference_models as rm
 from interpbench.errors import CheckpointError
 from reference_models import bundled as bundled_module
-from reference_models.bundled import BundledCheckpoint, export_bundle
+from reference_models.bundle_export import export_bundle
+from reference_models.bundled import BundledCheckpoint
 from reference_models.registry import MODELS
 
 SMALL = {"depth": 4, "batch_size": 8}
