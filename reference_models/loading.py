@@ -33,7 +33,7 @@ def restore_weights(model: ReferenceModel, record: dict[str, Any], source: str) 
 
 def _trained_on(record: dict[str, Any]) -> dict[str, Any]:
     """The data a checkpoint was trained on (checkpoints from before data sets: the line stream)."""
-    return dict(record.get("dataset") or {"name": "lines"})
+    return {"name": str(record.get("dataset") or "lines"), **(record.get("dataset_info") or {})}
 
 
 def _trail_figure(record: dict[str, Any]) -> dict[str, Any] | None:

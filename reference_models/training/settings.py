@@ -70,6 +70,11 @@ class TrainSettings:
     batched: bool = False  # trained as ``seeds=[…]``: one record per seed, each in its own directory
     tf32: bool = recorded(DEFAULT_TF32, legacy=False,
                           hint="resume it with the same --tf32 setting: the numerics must not change mid-run")
+    dataset: str = recorded("lines", legacy="lines",
+                            hint="resume it on the data set it was trained on (leave --dataset out)")
+    # The loaded training part of ``dataset`` (None: the line stream), and the directory it was read from.
+    data: Any = field(default=None, compare=False)
+    data_dir: str | None = field(default=None, compare=False)
     progress: bool | None = field(default=None, compare=False)
     on_step: Callable[[int], None] | None = field(default=None, compare=False)
     should_stop: Callable[[int], bool] | None = field(default=None, compare=False)
