@@ -54,7 +54,9 @@ def load_trained(
     checked against the registry). ``config`` overrides fields of the trained config that do
     not change the weights (e.g. ``{"encode_sample": False}``: a VAE scored on posterior means);
     ``model_info["config"]`` records the config scored, ``model_info["scoring_overrides"]`` the overrides. ``model_info`` = {"name", "checkpoint_sha256", "bundled",
-    "preset", "kimg", "train_seed", "config", "training", "trail"}; pass it to
+    "preset", "kimg", "train_seed", "config", "training", "trail", "dataset"} (``dataset``: what it was
+    trained on, with its files' checksums; a data-set run also has ``dataset_trail``, the medians of
+    its last 20 probe evaluations, and ``trail`` None); pass it to
     :func:`interpbench.score` so the result records which weights were scored and how they were
     trained ("trail": the paper-style median of the run's last 20 evaluations, if it kept a trail).
     """

@@ -224,3 +224,49 @@ def test_tables_put_the_papers_value_beside_ours_with_budgets() -> None:
     assert "22.74 @ 16,384 kimg" in baseline and "50.00 @ 32 kimg" in baseline
     assert "85.14 @ 16,384 kimg" in acai and "60.00 @ 32 kimg" in acai
     assert "n/f" in text.split("Table 3")[1]  # no Table 3 value was found: said, not guessed
+
+
+def test_reproduce_downstream_trains_files_and_prints_both_tables(tmp_path: Path) -> None:
+    from interpbench.leaderboard.downstream import check_downstream_entry, load_downstream
+
+    out, board = tmp_path / "out", tmp_path / "lb"
+    base = ["reproduce", "--study", "downstream", "--dataset", "digits", "--models", "baseline,dropout", "--latent", "32,64",
+            "--kimg", "0.015625", "--eval-every", "0.0078125", "--restarts", "1", "--out", str(out),
+            "--leaderboard", str(board), "--set", "depth=4", "--set", "batch_size=8"]
+    res = CliRunner().invoke(main, [*base, "--minutes", "1e-9"])  # no time: nothing trains, it says how to go on
+    assert res.exit_code == 0, res.output
+    assert "not finished: baseline d_z=32" in res.output and not (board / "downstream").exists()
+    res = CliRunner().invoke(main, base)
+    assert res.exit_code == 0, res.output
+    for text in ("Table 2: single-layer classifier accuracy (%) on digits", "Table 3: clustering accuracy (%) on digits",
+                 "d_z=32 paper", "d_z=64 ours", "@ 0.015625 kimg"):
+        assert text in res.output
+    rows = [line for line in res.output.splitlines() if line.startswith(("Baseline", "Dropout"))]
+    assert len(rows) == 4  # two models in each table
+    entries = load_downstream(board)
+    assert sorted((e["model"]["name"], e["d_z"]) for e in entries) == [("baseline", 32), ("baseline", 64), ("dropout", 32), ("dropout", 64)]
+    for e in entries:
+        assert e["training"]["kimg"] == 0.015625 and e["training"]["preset"] == "downstream-cpu"
+        assert e["dataset"]["name"] == "digits" and e["dataset"]["test_size"] == 500
+    res = CliRunner().invoke(main, base)  # again: nothing retrained or filed twice
+    assert res.exit_code == 0 and "filed " not in res.output, res.output
+    # The leaderboard's downstream section renders, and a wrong d_z is refused.
+    (board / "results").mkdir()
+    res = CliRunner().invoke(main, ["leaderboard", "build", "--dir", str(board)])
+    assert res.exit_code == 0, res.output
+    readme = (board / "README.md").read_text()
+    assert "## Downstream probes (paper Tables 2-3)" in readme and "| baseline | digits | 32 |" in readme
+    bad = {**entries[0], "d_z": 256}
+    with pytest.raises(DataError, match="d_z 256 is not the config's code size"):
+        check_downstream_entry(bad)
+    with pytest.raises(DataError, match="probes.linear"):
+        check_downstream_entry({**entries[0], "probes": {**entries[0]["probes"], "linear": 140.0}})
+
+
+def test_reproduce_downstream_bad_input_is_one_sentence(tmp_path: Path) -> None:
+    base = ["reproduce", "--study", "downstream", "--out", str(tmp_path / "o")]
+    one_error_line(CliRunner().invoke(main, base), "--study downstream needs --dataset", code=2)
+    one_error_line(CliRunner().invoke(main, [*base, "--dataset", "digits", "--latent", "40"]), "d_z=40 is not a positive multiple of 16")
+    one_error_line(CliRunner().invoke(main, [*base, "--dataset", "lines"]), "needs a labelled data set")
+    one_error_line(CliRunner().invoke(main, [*base, "--dataset", "digits", "--latent", "a,b"]), "code sizes are integers", code=2)
+    assert not (tmp_path / "o").exists()

@@ -92,8 +92,10 @@ def load_downstream(root: str | os.PathLike[str]) -> list[dict[str, Any]]:
         return []
     entries = []
     for path in sorted(folder.glob("*.json")):
-        entry = read_json(path)
+        entry = read_json(path, what="downstream entry")
         check_downstream_entry(entry, label=str(path))
+        if entry["id"] != path.stem:
+            raise DataError(f"{path}: id {entry['id']!r} does not match the file name (expected {path.stem!r})")
         entries.append(entry)
     return sorted(entries, key=lambda e: (e["dataset"]["name"], e["d_z"], e["model"]["name"]))
 
