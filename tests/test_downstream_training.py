@@ -116,22 +116,30 @@ def test_trains_at_two_latent_sizes_and_probes_from_the_checkpoint(name: str, tm
         assert 0 <= result.accuracy["linear"] <= 100 and info["dataset"]["name"] == name
 
 
-def test_resumed_data_set_run_equals_an_uninterrupted_one(tmp_path: Path) -> None:
-    files_for("mnist", tmp_path / "d")
-    kw = dict(preset="downstream-cpu", dataset="mnist", data_dir=tmp_path / "d", config={**TINY, "latent": 2},
+@pytest.mark.parametrize("name", ["digits", "mnist", "svhn", "cifar10"])
+def test_resumed_data_set_run_equals_an_uninterrupted_one(name: str, tmp_path: Path) -> None:
+    data_dir = files_for(name, tmp_path / "d")
+    kw = dict(preset="downstream-cpu", dataset=name, data_dir=data_dir, config={**TINY, "latent": 2},
               eval_every_kimg=16 / 1024, progress=False)
     whole = reference_models.train("denoising", tmp_path / "a", kimg=48 / 1024, **kw)  # 6 steps: crosses epochs
     reference_models.train("denoising", tmp_path / "b", kimg=16 / 1024, **kw)
-    resumed = reference_models.train("denoising", tmp_path / "b", kimg=48 / 1024, resume=True, **kw)
-    assert resumed.steps == whole.steps == 6
+    # Resumed with the data set left out: the run's own, read again from the directory it recorded.
+    resumed = reference_models.train("denoising", tmp_path / "b", kimg=48 / 1024, resume=True,
+                                     **{**kw, "dataset": None, "data_dir": None, "preset": None})
+    assert resumed.steps == whole.steps == 6 and resumed.dataset["name"] == name
     a = torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=True)["state_dict"]
     b = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=True)["state_dict"]
     for key in a:
         assert torch.equal(a[key], b[key]), key
-    # Resuming on another data set is refused.
-    with pytest.raises(CheckpointError, match="data set"):
+    # Resuming on another data set is refused, and so is resuming on changed files.
+    other = "digits" if name != "digits" else "mnist"
+    with pytest.raises((CheckpointError, OptionError, DataError), match="data set|preset"):
         reference_models.train("denoising", tmp_path / "b", kimg=64 / 1024, resume=True,
-                               **{**kw, "dataset": "digits", "data_dir": None})
+                               **{**kw, "dataset": other, "data_dir": files_for(other, tmp_path / "o"), "preset": None})
+    if name == "mnist":
+        write_mnist(data_dir, n_train=40, n_test=20)  # new random pixels under the same names
+        with pytest.raises(CheckpointError, match="trained on other mnist files"):
+            reference_models.train("denoising", tmp_path / "b", kimg=64 / 1024, resume=True, **kw)
 
 
 def test_train_downloads_from_a_local_server(server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811

@@ -47,7 +47,9 @@ def downstream_entry(probe: Any, *, d_z: int, notes: str | None = None) -> dict[
         "id": _slug(f"{name}-{dataset}-dz{d_z}-{model.get('preset')}-{model.get('kimg'):g}kimg-s{model.get('train_seed')}"),
         "model": {"name": name, "kind": "reference", "checkpoint_sha256": model["checkpoint_sha256"],
                   "config": model.get("config") or {}, "probe_codes": str(model.get("probe_codes", "encode"))},
-        "dataset": {k: data[k] for k in ("name", "train_size", "test_size", "files", "sha256") if k in data}
+        # Sizes from the probe; checksums of what training read, from the checkpoint (load_trained's "dataset").
+        "dataset": {k: data[k] for k in ("name", "train_size", "test_size") if k in data}
+                   | {k: v for k, v in (model.get("dataset") or {}).items() if k in ("files", "sha256")}
                    | {"channels": int(data["image_shape"][0]) if len(data["image_shape"]) == 3 else 1},
         "d_z": int(d_z),
         "training": {"preset": str(model.get("preset")), "kimg": float(model["kimg"]), "seed": int(model["train_seed"]),

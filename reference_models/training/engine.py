@@ -218,6 +218,8 @@ def train(
                 print(f"note: PID {lock.stale_owner.get('pid')} ended without releasing its lock on {str(run_dir)!r} "
                       "(killed?); this training takes it over", file=sys.stderr)
         runs = [_Run(key, run_dir, s, resume) for run_dir, s in dirs]
+        # Recorded settings first: a resume on another data set is named as such, not as the config it implies.
+        extra = resolve_recorded([(r.record, r.ckpt_path) for r in runs if r.record is not None], {"tf32": tf32, "dataset": named})
         resumed = {_settings(r, seed=r.seed, preset=preset, kimg=kimg, eval_every_kimg=eval_every_kimg, eval_pairs=eval_pairs,
                              eval_seed=eval_seed, config=config, bf16=bf16) for r in runs if r.record is not None}
         if len(resumed) > 1:
@@ -229,7 +231,6 @@ def train(
         else:
             preset = preset or "quick"
             fields = {**get_preset(preset).config_for(key), **(config or {})}
-        extra = resolve_recorded([(r.record, r.ckpt_path) for r in runs if r.record is not None], {"tf32": tf32, "dataset": named})
         if named is None and extra["dataset"] != LINES:  # a resume that left --dataset out: the run's own, re-read
             recorded = runs[0].record.get("dataset_info") or {}  # type: ignore[union-attr]
             data = resolve_dataset(extra["dataset"], data_dir if data_dir is not None else recorded.get("data_dir"),
