@@ -206,7 +206,7 @@ def _score_seed(
         found.setdefault(warning.code, warning)
     return SeedScore(
         seed=seed,
-        scores=score_paths(images, endpoints=true_ends, search_device=search_device),
+        scores=score_paths(images, endpoints=true_ends, search_device=search_device, endpoint_angles=ends),
         endpoint_angles=ends,
         images=images if keep_images else None,
     )
