@@ -18,6 +18,7 @@ from ..errors import DataError
 from ..jsonfile import read_json
 from .paper_downstream import DOWNSTREAM_CITATION, NOT_FOUND, PAPER_TABLE2, PAPER_TABLE3, paper_value
 from .schema import validate
+from .table import Table
 
 __all__ = ["DOWNSTREAM_DIR", "DOWNSTREAM_SCHEMA", "downstream_entry", "check_downstream_entry", "add_downstream_entry",
            "load_downstream", "downstream_tables"]
@@ -108,8 +109,6 @@ def _pct(value: float | None) -> str:
 
 def downstream_tables(entries: list[dict[str, Any]]) -> list[Any]:
     """The downstream section as leaderboard tables (one, with notes), or none when nothing is filed."""
-    from .render import Table
-
     if not entries:
         return []
     columns = ["model", "data set", "d_z", "linear (%)", "paper Table 2", "k-means (%)", "paper Table 3",

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import html
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import write_text_atomic
 from ..metrics import COLLAPSE_SPREAD
 from ..spec import SPEC_VERSION
+from .downstream import downstream_tables, load_downstream
 from .entries import FIGURES_DIR, Entry, load_entries
 from .paper import PAPER_CITATION, PAPER_TABLE1, PaperRow, paper_key
 from .stats import overlaps
+from .table import Table
 
 __all__ = ["Table", "build_tables", "render_markdown", "render_html", "render_pages", "build"]
 
@@ -25,16 +26,6 @@ SCATTER = f"{FIGURES_DIR}/scatter.png"
 _SCALE_END = {"oracle": "perfect decoder: best possible", "pixels": "pixel crossfade: what a plain AE tends towards"}
 
 
-@dataclass
-class Table:
-    """A titled table: column headers, rows of cell strings, and notes printed under it."""
-
-    key: str
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    row_ids: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------- cells
@@ -462,8 +453,6 @@ def render_pages(root: str | os.PathLike[str]) -> tuple[list[Entry], dict[str, s
         for e in entries
         if e.data.get("figures", {}).get("grid") and (root / e.data["figures"]["grid"]).is_file()
     }
-    from .downstream import downstream_tables, load_downstream
-
     tables = build_tables(entries) + downstream_tables(load_downstream(root))
     return entries, {"README.md": render_markdown(tables, entries, figures), "index.html": render_html(tables, entries, figures)}
 
