@@ -42,6 +42,9 @@ __all__ = [
 ]
 
 BASELINE_FORMAT = "interpbench-baseline"
+# How the model was bridged when its baseline was recorded (result.model keys): `check` scores it
+# the same way unless told otherwise, and says when the two differ.
+DECLARATION = ("layout", "value_range")
 
 # Compared metrics, all lower-is-better, with how the table prints them.
 METRICS: dict[str, tuple[str, float]] = {
@@ -109,6 +112,16 @@ class CheckReport:
     @property
     def passed(self) -> bool:
         return not self.failures
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data (``interpbench check --json``)."""
+        return {
+            "name": self.name, "baseline": self.baseline_path, "passed": self.passed, "two_sided": self.two_sided,
+            "warnings": list(self.warnings),
+            "checks": [{"metric": c.metric, "baseline": c.baseline, "current": c.current, "rtol": c.rtol, "atol": c.atol,
+                        "allowed": c.allowed, "status": c.status} for c in self.checks],
+            "failures": [c.metric for c in self.failures],
+        }
 
     def table(self) -> str:
         """A before/after table and a one-line verdict."""
@@ -180,7 +193,8 @@ def _baseline_record(data: Mapping[str, Any]) -> dict[str, Any]:
         "format_version": 1,
         # Which weights the numbers belong to, for trained models (absent keys stay absent).
         "model": {"name": data["model"]["name"], "adapter": data["model"].get("adapter"),
-                  **{k: data["model"][k] for k in ("checkpoint_sha256", "preset", "kimg", "train_seed") if data["model"].get(k) is not None}},
+                  **{k: data["model"][k] for k in ("checkpoint_sha256", "preset", "kimg", "train_seed", *DECLARATION)
+                     if data["model"].get(k) is not None}},
         "protocol": data["protocol"],
         "metrics": _metrics_of(data, keep_undefined=True),
         "provenance": data["provenance"],
@@ -306,14 +320,36 @@ def compare(
     warnings = () if recorded_for in (None, name) else (
         f"the baseline was recorded for model {recorded_for!r}, not {name!r}: is this the right baseline?",
     )
+    warnings += tuple(declaration_differences(data.get("model"), baseline.get("model")))
     return CheckReport(name=name, baseline_path=baseline_path or "(given)", checks=checks, two_sided=two_sided,
                        protocol_size=(int(proto["pairs"]), len(proto["seeds"])), warnings=warnings)
 
 
+def declaration_differences(current: Any, recorded: Any) -> list[str]:
+    """Sentences naming each declaration (layout, value range) in which a result differs from its baseline."""
+    if not isinstance(current, Mapping) or not isinstance(recorded, Mapping):
+        return []
+    flags = {"layout": "--layout", "value_range": "--value-range"}
+    return [
+        f"scored with {flags[key]} {current[key]}, but the baseline was recorded with {flags[key]} {recorded[key]}: "
+        "the numbers may differ for that reason alone"
+        for key in DECLARATION
+        if current.get(key) is not None and recorded.get(key) is not None and current[key] != recorded[key]
+    ]
+
+
+def baseline_declaration(baseline: Mapping[str, Any], harness: Mapping[str, Any]) -> dict[str, str]:
+    """The baseline's recorded layout and value range for each one ``harness`` options leave unset."""
+    recorded = baseline.get("model") if isinstance(baseline.get("model"), Mapping) else {}
+    return {key: str(recorded[key]) for key in DECLARATION if harness.get(key) is None and recorded.get(key) is not None}
+
+
 def score_like_baseline(model: Any, baseline: Mapping[str, Any], **harness: Any) -> Result:
-    """Score ``model`` with exactly the baseline's protocol (seeds, pairs, steps, path)."""
+    """Score ``model`` with exactly the baseline's protocol (seeds, pairs, steps, path) and, unless
+    given, the layout and value range the baseline was recorded with."""
     from .protocol import score
 
+    harness = {**harness, **baseline_declaration(baseline, harness)}
     proto = baseline["protocol"]
     if proto["bank_size"] != BANK_SIZE:
         raise DataError(f"baseline was scored with a bank of {proto['bank_size']} lines; this interpbench uses {BANK_SIZE}")

@@ -7,6 +7,7 @@ Both are drawn from a :class:`~interpbench.result.Result` that kept its decoded 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,13 @@ def figure_kind_for(path: str | os.PathLike[str], kind: str | None = None) -> st
 
 
 def _pyplot():  # type: ignore[no-untyped-def]
-    # Agg: figures are files, never windows; choosing it here keeps headless machines working.
+    # Figures are files, so Agg is chosen where nothing else is: on a headless machine before pyplot
+    # is first imported. A backend the user chose (a notebook's, MPLBACKEND, an earlier pyplot
+    # import) is left alone: saving a figure works under any backend.
     import matplotlib
 
-    matplotlib.use("Agg", force=True)
+    if "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt

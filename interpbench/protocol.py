@@ -11,6 +11,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .adapters import Harness, as_harness
+from .adapters.harness import adapter_option
 from .adapters.sanity import SanityWarning, check_endpoints
 from .errors import InterpbenchWarning, OptionError, SanityCheckError
 from .manifold import draw_angles, render
@@ -45,6 +46,11 @@ def _check_options(seeds: Sequence[int], pairs: int, steps: int, path: str) -> t
     return seeds
 
 
+def _check_threads(threads: Any) -> None:
+    if threads is not None and (not isinstance(threads, (int, np.integer)) or isinstance(threads, bool) or int(threads) < 1):
+        raise OptionError(f"threads must be a positive integer, got {threads!r}")
+
+
 def score(
     model: Any,
     *,
@@ -52,10 +58,12 @@ def score(
     pairs: int = DEFAULT_PAIRS,
     steps: int = DEFAULT_STEPS,
     path: str = "lerp",
-    batch_size: int = 256,
+    batch_size: int | None = None,
     device: str | None = None,
     layout: str | None = None,
     value_range: str | None = None,
+    dtype: Any = None,
+    sample: bool = False,
     name: str | None = None,
     keep_images: bool = True,
     progress: bool | None = False,
@@ -90,18 +98,35 @@ def score(
     path
         ``"lerp"`` (the paper's) or ``"slerp"``.
     batch_size
-        Items per call to ``encode``/``decode``, ≥ 1. Default 256.
+        Items per call to ``encode``/``decode``, ≥ 1. Default: the adapter's ``batch_size``
+        attribute, else 256.
     device
-        Torch device for torch models (``"cpu"``, ``"cuda"``, ``"cuda:1"`` …); default: where
-        the model's parameters are. Ignored by NumPy adapters.
+        Torch device for torch models (``"cpu"``, ``"cuda"``, ``"cuda:1"`` …); default: the
+        adapter's ``device`` attribute, else where the model's parameters are. A NumPy adapter
+        accepts only ``"cpu"``.
     layout
-        What ``encode`` receives: ``"NCHW"``, ``"NHWC"``, ``"NHW"`` or ``"flat"``. Default: the
-        adapter's ``input_layout`` attribute, else ``"NCHW"``.
+        What ``encode`` receives: ``"NCHW"``, ``"NHWC"``, ``"NHW"``, ``"flat"`` or ``"auto"``.
+        Default: the adapter's ``layout`` (or ``input_layout``) attribute, else what the model's
+        declared input shape implies (Keras ``input_shape``, pythae ``input_dim``, scikit-learn
+        ``n_features_in_``), else ``"auto"``: each layout is tried on the first endpoints and the
+        one whose round trip runs and reconstructs best is kept (NCHW first among equals),
+        recorded in ``result.model["layout_auto"]``.
     value_range
-        Pixel range the model expects and returns: ``"-1,1"``, ``"0,1"`` or ``"auto"`` (tries
-        both on the first endpoints, keeps the one that reconstructs them better and records
-        the choice in ``result.model["value_range_auto"]``). Default: the adapter's
-        ``value_range`` attribute, else ``"-1,1"``.
+        Pixel range the model expects and returns: ``"-1,1"``, ``"0,1"``, ``"0,255"`` or
+        ``"auto"`` (tries each on the first endpoints, keeps the one that reconstructs them best
+        and records the choice in ``result.model["value_range_auto"]``). Default: the adapter's
+        ``value_range`` attribute, else ``"-1,1"``. The range used is recorded in
+        ``result.model["value_range"]``, the layout in ``result.model["layout"]``.
+    dtype
+        Floating-point dtype of what ``encode``/``decode`` receive (NumPy name or dtype, or a
+        torch dtype). Default: the adapter's ``dtype`` (or ``input_dtype``) attribute, else
+        float32 for NumPy adapters and the parameters' dtype for torch modules.
+    sample
+        Where ``encode`` returns a distribution (diffusers' ``.latent_dist``), interpolate a
+        sample seeded by the protocol seed instead of its mean (default). Outputs wrapped in a
+        known kind (``.latent_dist``, ``.sample``, ``.reconstruction``, ``.embedding``, a
+        NamedTuple or dataclass with one array field) are unwrapped; which is recorded in
+        ``result.model["outputs_unwrapped"]``.
     name
         Display name of the model in tables, figures and the leaderboard id (it wins over
         ``model_info["name"]``). Default: the spec string or the adapter's class name.
@@ -115,7 +140,7 @@ def score(
         Turn the sanity checks' warnings into a :class:`~interpbench.SanityCheckError`.
     threads
         Cap the BLAS/OpenMP and torch CPU threads while scoring, ≥ 1 (a busy shared machine).
-        Default: the libraries' own.
+        Default: the adapter's ``threads`` attribute, else the libraries' own.
     checks
         Run the pre-scoring sanity checks (default True). False skips them, e.g. for
         evaluations during training, where an early, untrained model fails them by design.
@@ -156,19 +181,25 @@ def score(
     optional ``scoring_info()`` dict is stored in ``result.model``.
     """
     seeds = _check_options([seeds] if isinstance(seeds, int) else seeds, pairs, steps, path)
-    if threads is not None and int(threads) < 1:
-        raise OptionError(f"threads must be a positive integer, got {threads}")
-    with limit_threads(threads):
-        harness: Harness = as_harness(
-            model, name=name, layout=layout, value_range=value_range, batch_size=batch_size, device=device
-        )
-        n_batches = len(seeds) * (math.ceil(2 * pairs / harness.batch_size) + math.ceil(pairs * steps / harness.batch_size))
-        bar = tqdm(total=n_batches, desc=f"scoring {harness.name}", unit="batch", disable=None if progress is None else not progress, leave=False)
-        found: dict[str, SanityWarning] = {}
-        with bar:
-            per_seed = [_score_seed(harness, seed, pairs, steps, path, keep_images, bar.update, found if checks else None, strict,
-                                    search_device)
-                        for seed in seeds]
+    _check_threads(threads)
+    harness: Harness = as_harness(
+        model, name=name, layout=layout, value_range=value_range, batch_size=batch_size, device=device, dtype=dtype,
+        sample=sample,
+    )
+    if threads is None:
+        threads = adapter_option(harness.adapter, "threads")
+        _check_threads(threads)
+    try:
+        with limit_threads(threads):
+            n_batches = len(seeds) * (math.ceil(2 * pairs / harness.batch_size) + math.ceil(pairs * steps / harness.batch_size))
+            bar = tqdm(total=n_batches, desc=f"scoring {harness.name}", unit="batch", disable=None if progress is None else not progress, leave=False)
+            found: dict[str, SanityWarning] = {}
+            with bar:
+                per_seed = [_score_seed(harness, seed, pairs, steps, path, keep_images, bar.update, found if checks else None, strict,
+                                        search_device)
+                            for seed in seeds]
+    finally:
+        harness.restore_modes()  # a module in train mode before scoring is in train mode after it
     for warning in found.values():
         warnings.warn(warning.message, InterpbenchWarning, stacklevel=2)
     info = {"name": harness.name, **harness.describe(), **(model_info or {})}
@@ -189,7 +220,7 @@ def _score_seed(
 ) -> SeedScore:
     ends = endpoint_angles(seed, pairs)
     endpoints = render(np.concatenate([ends[:, 0], ends[:, 1]]))
-    harness.settle_value_range(endpoints)  # before start_seed: probing must not use the seed's draws
+    harness.settle(endpoints)  # layout and value range "auto"; before start_seed: probing must not use the seed's draws
     harness.start_seed(seed)
     codes = harness.encode(endpoints, on_batch=tick)
     path_codes = PATH_KINDS[path](codes[:pairs], codes[pairs:], steps)

@@ -15,6 +15,10 @@ from .spec import EXTENSIONS_VERSION, SPEC_VERSION
 __all__ = ["environment", "hardware_description"]
 
 _LIBRARIES = ("numpy", "scipy", "torch", "scikit-learn", "pandas")
+# Model libraries recorded when they are in use (imported in this process): import name -> distribution.
+_MODEL_LIBRARIES = {"jax": "jax", "flax": "flax", "keras": "keras", "tensorflow": "tensorflow", "diffusers": "diffusers",
+                    "pythae": "pythae", "lightning": "lightning", "pytorch_lightning": "pytorch-lightning",
+                    "torchmetrics": "torchmetrics", "transformers": "transformers"}
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +57,8 @@ def environment(device: str | None = None) -> dict[str, Any]:
         "extensions_version": EXTENSIONS_VERSION,
         "package_version": __version__,
         "python": platform.python_version(),
-        "libraries": {name: _version_of(name) for name in _LIBRARIES},
+        "libraries": {**{name: _version_of(name) for name in _LIBRARIES},
+                      **{dist: _version_of(dist) for module, dist in _MODEL_LIBRARIES.items() if module in sys.modules}},
         "platform": platform.platform(),
         "hardware": hardware_description(device),
         "device": device or "cpu",

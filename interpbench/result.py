@@ -139,6 +139,29 @@ class Result:
         return np.stack([s.images for s in self.seeds])
 
     # ------------------------------------------------------------------ output
+    def to_frame(self, per: str = "seed") -> Any:
+        """The scores as a pandas DataFrame: one row per protocol seed (``per="seed"``, the default) with
+        every scalar metric, or one row per interpolation (``per="path"``: seed, pair, Smoothness,
+        geodesic error, start and end angle). Model name and protocol are in ``df.attrs``."""
+        import pandas as pd
+
+        if per == "seed":
+            fields = ("mean_distance", "smoothness", "n_undefined", "long_way_fraction", "geodesic_error",
+                      "smoothness_defined", "reconstruction_error", "output_spread")
+            rows = [{"seed": s.seed, **{f: getattr(s.scores, f, None) for f in fields}} for s in self.seeds]
+        elif per == "path":
+            rows = [{"seed": s.seed, "pair": i, "smoothness": float(s.scores.path_smoothness[i]),
+                     "geodesic_error": float(s.scores.path_geodesic_error[i]),
+                     "start_angle": float(s.endpoint_angles[i, 0]), "end_angle": float(s.endpoint_angles[i, 1])}
+                    for s in self.seeds for i in range(len(s.scores.path_smoothness))]
+        else:
+            raise ValueError(f"per must be 'seed' or 'path', got {per!r}")
+        frame = pd.DataFrame(rows)
+        import dataclasses
+
+        frame.attrs.update(model=self.model.get("name"), protocol=dataclasses.asdict(self.protocol))
+        return frame
+
     def table(self) -> str:
         """A readable summary: each metric's mean ± std over seeds and the per-seed values."""
         p = self.protocol

@@ -55,6 +55,8 @@ class ReferenceModel(nn.Module):
         self.decoder = Decoder(config.depth, config.scales, config.latent, config.channels)
 
     # ----------------------------------------------------------- benchmark API
+    input_layout = "NCHW"  # read by interpbench's harness: no layout trials for the reference models
+
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
 

@@ -41,7 +41,7 @@ def test_every_output_layout_is_accepted(out_shape):
 
 def test_zero_one_value_range_is_mapped_both_ways():
     rec = Recorder()
-    harness = Harness(rec, value_range="0,1")
+    harness = Harness(rec, value_range="0,1", layout="NCHW")
     harness.encode(IMAGES)
     assert rec.seen[0].min() == 0.0 and rec.seen[0].max() <= 1.0
     assert np.all(harness.decode(np.zeros((2, 4))) == -1.0)
@@ -49,7 +49,7 @@ def test_zero_one_value_range_is_mapped_both_ways():
 
 def test_batching_splits_and_concatenates():
     rec = Recorder()
-    codes = Harness(rec, batch_size=3).encode(IMAGES)
+    codes = Harness(rec, batch_size=3, layout="NCHW").encode(IMAGES)
     assert [len(b) for b in rec.seen] == [3, 3, 3, 1] and codes.shape == (10, 4)
 
 
@@ -144,7 +144,7 @@ class Broken:
     ],
 )
 def test_misbehaving_adapters_get_one_clear_error(mode, error, message):
-    harness = Harness(Broken(mode), name="broken")
+    harness = Harness(Broken(mode), name="broken", layout="NCHW")
     with pytest.raises(error, match=message):
         harness.decode(harness.encode(IMAGES)[:4])
 
@@ -155,4 +155,4 @@ def test_missing_methods_and_bad_options():
     with pytest.raises(AdapterError, match="layout"):
         Harness(PixelsAdapter(), layout="HWC")
     with pytest.raises(AdapterError, match="value range"):
-        Harness(PixelsAdapter(), value_range="0,255")
+        Harness(PixelsAdapter(), value_range="0,256")

@@ -209,4 +209,4 @@ def test_check_refuses_a_baseline_of_another_spec_version(oracle_baseline: Path,
     data["provenance"]["spec_version"] = "v2"
     v2 = write(tmp_path / "v2.json", data)
     result = CliRunner().invoke(main, ["check", "--adapter", "oracle", "--baseline", str(v2)])
-    one_error_line(result, "was recorded under spec 'v2'; this interpbench implements spec v1")
+    one_error_line(result, "was recorded under spec 'v2'; this interpbench implements spec v1", code=3)

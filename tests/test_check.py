@@ -84,15 +84,38 @@ def test_malformed_baseline_is_one_line_error(baseline: Path, tmp_path: Path) ->
     broken = tmp_path / "broken.json"
     broken.write_text('{"format": "interpbench-baseline",', encoding="utf-8")
     result = _check("--adapter", "oracle", "--baseline", str(broken))
-    assert result.exit_code == 1 and "is not valid JSON" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 3 and "is not valid JSON" in result.output and "Traceback" not in result.output
     data = json.loads(baseline.read_text())
     data["metrics"]["smoothness"]["mean"] = "low"
     wrong_type = tmp_path / "wrong.json"
     wrong_type.write_text(json.dumps(data), encoding="utf-8")
     result = _check("--adapter", "oracle", "--baseline", str(wrong_type))
-    assert result.exit_code == 1 and "metrics.smoothness.mean: 'low' is not of type 'number'" in result.output
+    assert result.exit_code == 3 and "metrics.smoothness.mean: 'low' is not of type 'number'" in result.output
     missing = _check("--adapter", "oracle", "--baseline", str(tmp_path / "nope.json"))
-    assert missing.exit_code == 1 and "does not exist" in missing.output
+    assert missing.exit_code == 3 and "does not exist" in missing.output
+    other_protocol = tmp_path / "other.json"
+    write_baseline(interpbench.score("oracle", seeds=[0], pairs=8, keep_images=False), other_protocol)
+    result = _check("--adapter", "oracle", "--baseline", str(other_protocol))
+    assert result.exit_code == 0  # its own protocol is reused
+    doctored = json.loads(other_protocol.read_text())
+    doctored["protocol"]["pairs"] = 9
+    other_protocol.write_text(json.dumps(doctored))
+    mismatch = _check("--result", str(_result_file(tmp_path)), "--baseline", str(other_protocol))
+    assert mismatch.exit_code == 3 and "protocol differs" in mismatch.output
+
+
+def _result_file(tmp_path: Path) -> Path:
+    path = tmp_path / "r.json"
+    interpbench.score("oracle", seeds=[0], pairs=8, keep_images=False).save(path)
+    return path
+
+
+def test_json_report_and_exit_code_on_regression(baseline: Path) -> None:
+    ok = _check("--adapter", "oracle", "--baseline", str(baseline), "--json")
+    report = json.loads(ok.stdout)
+    assert ok.exit_code == 0 and report["passed"] and {c["metric"] for c in report["checks"]} >= {"mean_distance", "smoothness"}
+    worse = _check("--adapter", "oracle", "--baseline", str(_doctor(baseline, "smoothness", 0.8)), "--json")
+    assert worse.exit_code == 1 and json.loads(worse.stdout)["failures"] == ["smoothness"]
 
 
 def test_protocol_mismatch_is_an_error(baseline: Path) -> None:
@@ -115,3 +138,42 @@ def test_parse_tolerances() -> None:
         parse_tolerances(["smoothnes=0.5"])
     with pytest.raises(OptionError, match="not a number"):
         parse_tolerances(["smoothness=abc"])
+
+
+_CHANNELS_LAST_ZERO_ONE = '''
+import numpy as np
+
+class Model:
+    """Works only on N×32×32×1 images in 0..1 (thresholds at mid-grey), as a Keras model would."""
+
+    def encode(self, x):
+        if x.ndim != 4 or x.shape[-1] != 1:
+            raise ValueError(f"expected (n, 32, 32, 1), got {x.shape}")
+        return x[..., 0]
+
+    def decode(self, z):
+        return (z > 0.5).astype(np.float32)
+'''
+
+
+def test_check_reuses_the_declared_layout_and_value_range(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text(_CHANNELS_LAST_ZERO_ONE)
+    spec, base = f"{tmp_path / 'm.py'}:Model", tmp_path / "base.json"
+    wrote = _check("--adapter", spec, "--baseline", str(base), "--write-baseline", "--seeds", "0", "--pairs", "8",
+                   "--layout", "NHWC", "--value-range", "0,1")
+    assert wrote.exit_code == 0, wrote.output
+    assert {k: json.loads(base.read_text())["model"][k] for k in ("layout", "value_range")} == {"layout": "NHWC", "value_range": "0,1"}
+    again = _check("--adapter", spec, "--baseline", str(base))  # no declaration given: the baseline's is used
+    assert again.exit_code == 0, again.output
+    assert "PASS" in again.stdout and "scoring as the baseline was recorded: --layout NHWC, --value-range 0,1" in again.stderr
+    other = _check("--adapter", spec, "--baseline", str(base), "--value-range", "-1,1")
+    assert "but the baseline was recorded with --value-range 0,1" in other.output
+
+
+def test_result_record_states_its_declaration_and_compare_names_a_difference(oracle_result: interpbench.Result) -> None:
+    assert oracle_result.model["layout"] == "NHW" and oracle_result.model["value_range"] == "-1,1"
+    record = oracle_result.to_dict(per_path=False)
+    changed = json.loads(json.dumps(record))
+    changed["model"]["layout"] = "flat"
+    report = compare(changed, interpbench.check.baseline_from_result(record))
+    assert report.passed and any("--layout flat" in w and "--layout NHW" in w for w in report.warnings)

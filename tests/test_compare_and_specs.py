@@ -35,7 +35,7 @@ def test_pair_of_torch_modules_gets_tensors_eval_mode_and_no_grad():
     ENC.train()
     hook = ENC.register_forward_pre_hook(lambda m, args: seen.append((type(args[0]), m.training, torch.is_grad_enabled())))
     try:
-        harness = interpbench.as_harness((ENC, DEC))
+        harness = interpbench.as_harness((ENC, DEC), layout="NCHW")
         out = harness.decode(harness.encode(IMAGES))
     finally:
         hook.remove()

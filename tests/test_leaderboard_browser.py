@@ -129,23 +129,52 @@ def _problems(events: list[dict[str, Any]]) -> list[str]:
     return found
 
 
-def load_page(page: Path, profile: Path, screenshot: Path | None = None) -> dict[str, Any]:
-    """Open ``page`` in headless Chromium; return its rows, image states and any console problems."""
+# What a reader sees: the page's own width against the viewport's (no sideways scrolling), each
+# headline row's box, and whether opening a row's details shows them. Evaluated after load.
+LAYOUT_PROBE = """JSON.stringify({
+    viewport: window.innerWidth,
+    page_width: document.documentElement.scrollWidth,
+    rows: [...document.querySelectorAll('table.headline tr.entry')].map(r => {
+        const box = r.getBoundingClientRect(); return {id: r.dataset.id, width: box.width, height: box.height, right: box.right};
+    }),
+    opened: (() => {
+        const d = document.querySelector('tr.details details'); if (!d) return null;
+        const before = d.querySelector('dl').checkVisibility();
+        d.querySelector('summary').click();
+        const dl = d.querySelector('dl').getBoundingClientRect();
+        return {visible_before: before, visible_after: d.querySelector('dl').checkVisibility(), open: d.open, height: dl.height, right: dl.right};
+    })(),
+    scripts: document.scripts.length,
+    handlers: [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+    links: [...document.querySelectorAll('[href],[src]')].map(e => e.getAttribute('href') || e.getAttribute('src')),
+    pwned: window.__pwned === true,
+})"""
+
+
+def load_page(page: Path, profile: Path, screenshot: Path | None = None, width: int | None = None) -> dict[str, Any]:
+    """Open ``page`` in headless Chromium; return its rows, image states and any console problems.
+
+    ``width``: emulate a viewport that wide (a phone at 390); the layout probe's results are in
+    ``state["layout"]``."""
     browser = DevTools(profile)
     try:
         target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             browser.send(f"{domain}.enable", session=session)
+        if width is not None:
+            browser.send("Emulation.setDeviceMetricsOverride",
+                         {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 700}, session=session)
         browser.send("Page.navigate", {"url": page.resolve().as_uri()}, session=session)
         browser.wait_for("Page.loadEventFired")
         probe = """JSON.stringify({
             title: document.title,
             tables: Object.fromEntries([...document.querySelectorAll('table')].map(t =>
-                [t.id, [...t.querySelectorAll('tbody tr')].map(r => r.dataset.id)])),
+                [t.id, [...t.querySelectorAll('tbody tr.entry')].map(r => r.dataset.id)])),
             images: [...document.images].map(i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0}))
         })"""
         state = json.loads(browser.send("Runtime.evaluate", {"expression": probe, "returnByValue": True}, session=session)["result"]["value"])
+        state["layout"] = json.loads(browser.send("Runtime.evaluate", {"expression": LAYOUT_PROBE, "returnByValue": True}, session=session)["result"]["value"])
         if screenshot is not None:
             shot = browser.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=session)
             screenshot.write_bytes(base64.b64decode(shot["data"]))
@@ -193,3 +222,38 @@ def test_browser_check_catches_a_broken_page(built: Path, tmp_path: Path) -> Non
     assert any("deliberate" in p for p in state["problems"]), state["problems"]
     assert any("missing.png" in p or "ERR_FILE_NOT_FOUND" in p for p in state["problems"]), state["problems"]
     assert not all(img["ok"] for img in state["images"])
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary found (chromium, chromium-browser, google-chrome); apt-get install chromium")
+@pytest.mark.parametrize("width", [1280, 390])
+def test_headline_reads_at_desktop_and_phone_widths_and_rows_open(built: Path, tmp_path: Path, width: int) -> None:
+    shot = Path(os.environ.get("INTERPBENCH_SCREENSHOT_DIR", tmp_path)) / f"page-{width}.png"
+    state = load_page(built / "index.html", tmp_path / "profile", screenshot=shot, width=width)
+    layout = state["layout"]
+    assert layout["viewport"] == width
+    assert layout["page_width"] <= width, "the page scrolls sideways"
+    ids = sorted(p.stem for p in (built / "results").glob("*.json"))
+    assert sorted(r["id"] for r in layout["rows"]) == ids
+    assert all(0 < r["width"] and r["right"] <= width + 0.5 for r in layout["rows"]), layout["rows"]
+    opened = layout["opened"]
+    assert not opened["visible_before"] and opened["visible_after"] and opened["open"]
+    assert opened["height"] > 0 and opened["right"] <= width + 0.5
+    assert state["problems"] == []
+
+
+HOSTILE = {
+    "name": '<script>window.__pwned = true</script><img src=x onerror="window.__pwned = true">|pipe\nnew row\r',
+    "hardware": 'CPU <b onmouseover="window.__pwned = true">x</b>',
+}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary found (chromium, chromium-browser, google-chrome); apt-get install chromium")
+def test_hostile_entry_text_stays_text_in_the_browser(tmp_path: Path) -> None:
+    from tests_hostile import hostile_leaderboard  # noqa: PLC0415 - shared with test_leaderboard_escaping
+
+    root = hostile_leaderboard(tmp_path / "lb", HOSTILE)
+    state = load_page(root / "index.html", tmp_path / "profile")
+    layout = state["layout"]
+    assert layout["scripts"] == 0 and layout["handlers"] == 0 and not layout["pwned"]
+    assert not any(link.lower().startswith("javascript:") for link in layout["links"])
+    assert state["problems"] == []

@@ -50,6 +50,7 @@ class ImageLogger(L.pytorch.loggers.Logger):
 
     def log_metrics(self, metrics, step=None):
         self.metrics.append(dict(metrics))
+        self.steps = getattr(self, "steps", []) + [step]
 
     def log_hyperparams(self, *args, **kwargs):
         pass
@@ -135,3 +136,64 @@ def test_missing_lightning_names_the_extra():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert out.startswith("MissingDependencyError") and "pip install 'interpbench[lightning]'" in out
+
+
+def test_grid_image_is_logged_at_the_step_of_its_scalars():
+    logger = ImageLogger()
+    _fit(InterpBenchCallback(every_n_epochs=1, pairs=4, seeds=(0,), log_grid=True), epochs=2, logger=logger)
+    scalar_steps = [s for m, s in zip(logger.metrics, logger.steps) if "interpbench/mean_distance" in m]
+    assert len(scalar_steps) == 2 and [step for _, _, step in logger.images] == scalar_steps
+
+
+_MODULE_FILE = '''
+import torch
+import lightning as L
+
+
+class FileAE(L.LightningModule):
+    def __init__(self, latent: int = 8):
+        super().__init__()
+        self.save_hyperparameters()
+        self.enc = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(1024, latent))
+        self.dec = torch.nn.Linear(latent, 1024)
+
+    def encode(self, x):
+        return self.enc(x)
+
+    def decode(self, z):
+        return torch.tanh(self.dec(z)).view(-1, 1, 32, 32)
+
+    def training_step(self, batch, _):
+        x = batch[0]
+        return torch.mean((self.decode(self.encode(x)) - x) ** 2)
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), 1e-3)
+'''
+
+
+@pytest.mark.filterwarnings("ignore::interpbench.errors.InterpbenchWarning")
+def test_lightning_spec_restores_a_checkpoint_weights_only(tmp_path):
+    from click.testing import CliRunner
+
+    from interpbench.adapters.resolve import load_adapter_object
+    from interpbench.cli import main
+
+    source = tmp_path / "file_ae.py"
+    source.write_text(_MODULE_FILE)
+    cls = load_adapter_object(f"{source}:FileAE")
+    model = cls(latent=6)
+    trainer = L.Trainer(max_epochs=1, logger=False, accelerator="cpu", enable_progress_bar=False,
+                        enable_model_summary=False, enable_checkpointing=False)
+    trainer.fit(model, _loader())
+    ckpt = tmp_path / "ae.ckpt"
+    trainer.save_checkpoint(ckpt)
+    spec = f"lightning:{source}:FileAE@{ckpt}"
+    restored = interpbench.score(spec, pairs=4)
+    assert restored.mean_distance == pytest.approx(interpbench.score(model, pairs=4).mean_distance, rel=1e-9)
+    cli = CliRunner().invoke(main, ["run", "--adapter", spec, "--pairs", "4", "--json"])
+    assert cli.exit_code == 0, cli.output
+    with pytest.raises(interpbench.SpecError, match="does not exist"):
+        interpbench.score(f"lightning:{source}:FileAE@{tmp_path / 'missing.ckpt'}")
+    with pytest.raises(interpbench.SpecError, match="Class@checkpoint"):
+        interpbench.score(f"lightning:{source}:FileAE")

@@ -39,7 +39,7 @@ def test_pixels_on_digits_writes_a_record(tmp_path):
     assert "pixels" in result.output and "linear (%)" in result.output and "k-means (%)" in result.output
     record = json.loads(out.read_text())
     assert record["format"] == "interpbench-probe-result"
-    assert record["model"] == {"name": "pixels", "adapter": "pixels"}
+    assert record["model"] == {"name": "pixels", "adapter": "pixels", "layout": "NHW", "value_range": "-1,1"}
     assert record["dataset"]["name"] == "digits" and record["dataset"]["train_size"] == 300
     assert record["settings"]["seed"] == 0 and record["settings"]["kmeans_restarts"] == 2
     assert 60.0 < record["accuracy"]["linear"] <= 100.0
@@ -131,7 +131,7 @@ def test_model_and_checkpoint_use_reference_models(tmp_path, monkeypatch):
     result = invoke("--model", "baseline", "--checkpoint", str(ckpt), "--dataset", "digits", "--probe", "linear", "--json")
     assert result.exit_code == 0, result.output
     assert calls == {"name": "baseline", "checkpoint": str(ckpt), "device": None, "config": None}
-    record = json.loads(result.output)
+    record = json.loads(result.stdout)  # the untrained Tiny model warns on stderr
     assert record["model"]["name"] == "baseline" and record["model"]["checkpoint_sha256"] == "abc"
     assert record["code_shape"] == [16]
 

@@ -89,7 +89,7 @@ def test_declared_range_follows_the_decoder():
                             decoder=IdentityDecoder())
     assert from_pythae(bce).value_range == "0,1"
     result = interpbench.score(from_pythae(bare), pairs=PAIRS)
-    assert result.model["value_range"] in ("0,1", "-1,1") and "reconstruction_mse" in result.model["value_range_auto"]
+    assert result.model["value_range"] in interpbench.adapters.VALUE_RANGES and "reconstruction_mse" in result.model["value_range_auto"]
 
 
 def test_flat_input_dim_and_bad_input_dim():
@@ -134,3 +134,79 @@ def test_missing_pythae_names_the_extra(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert "pip install 'interpbench[pythae]'" in out
+
+
+def _images(n=6):
+    """n benchmark lines as a pythae model's 0..1 NCHW input."""
+    return torch.tensor((interpbench.render(np.linspace(0.1, 3.0, n)) + 1) / 2, dtype=torch.float32)[:, None]
+
+
+def _roundtrip(adapter, x):
+    """decode(encode(x)) through interpbench's harness (eval mode, no grad), as 0..1 images."""
+    harness = interpbench.as_harness(adapter)
+    benchmark = x[:, 0].double().numpy() * 2 - 1
+    return (harness.decode(harness.encode(benchmark)) + 1) / 2
+
+
+@pytest.mark.parametrize("flat", [True, False])
+def test_vqvae_decodes_quantised_codes_as_its_forward_does(flat):
+    torch.manual_seed(0)
+    config = pythae_models.VQVAEConfig(input_dim=(1, 32, 32), latent_dim=4, num_embeddings=8)
+    # flat: pythae's default MLP networks (a 4-d code); else a 4-channel 8x8 code grid.
+    model = pythae_models.VQVAE(config) if flat else pythae_models.VQVAE(config, encoder=_ConvVQEncoder(), decoder=_ConvVQDecoder())
+    model.eval()
+    x = _images()
+    with torch.no_grad():
+        expected = model({"data": x}).recon_x.reshape(len(x), 32, 32).double().numpy()
+        unquantised = model.decoder(model.encoder(x).embedding).reconstruction.reshape(len(x), 32, 32).double().numpy()
+    adapter = from_pythae(model)
+    got = _roundtrip(adapter, x)
+    # float32 decoder, same ops in the same order: equal to float32 rounding of the 0..1 pixels.
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    assert np.abs(unquantised - expected).max() > 1e-3  # the old path (no quantiser) really differs
+    assert "quantised" in interpbench.score(adapter, pairs=PAIRS).model["decode_path"]
+
+
+class _ConvVQEncoder(pythae_models.nn.BaseEncoder):
+    """A VQ-VAE encoder with a 4-channel 8x8 code grid (pythae's spatial code case)."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Conv2d(1, 4, 4, stride=4)
+
+    def forward(self, x):
+        return pythae_models.base.base_utils.ModelOutput(embedding=self.net(x))
+
+
+class _ConvVQDecoder(pythae_models.nn.BaseDecoder):
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.ConvTranspose2d(4, 1, 4, stride=4), torch.nn.Sigmoid())
+
+    def forward(self, z):
+        return pythae_models.base.base_utils.ModelOutput(reconstruction=self.net(z))
+
+
+@pytest.mark.parametrize("kind", ["VAE_IAF", "VAE_LinNF"])
+def test_flow_vaes_decode_through_their_flows_as_their_forward_does(kind):
+    torch.manual_seed(0)
+    if kind == "VAE_IAF":
+        model = pythae_models.VAE_IAF(pythae_models.VAE_IAF_Config(input_dim=(1, 32, 32), latent_dim=4, n_made_blocks=2))
+    else:
+        model = pythae_models.VAE_LinNF(pythae_models.VAE_LinNF_Config(input_dim=(1, 32, 32), latent_dim=4, flows=["Planar", "Radial"]))
+    model.eval()
+    x = _images()
+    adapter = from_pythae(model, sample=True)
+    # pythae's forward draws eps with torch.randn_like on the default CPU generator; the adapter draws
+    # its eps from a generator seeded by the protocol seed: seeded alike, they draw the same eps.
+    adapter.on_protocol_seed(3)
+    got = _roundtrip(adapter, x)
+    torch.manual_seed(3)
+    with torch.no_grad():
+        expected = model({"data": x}).recon_x.reshape(len(x), 32, 32).double().numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    with torch.no_grad():  # skipping the flows gives other images: the test can tell the paths apart
+        mean = model.encoder(x).embedding
+        skipped = model.decoder(mean).reconstruction.reshape(len(x), 32, 32).double().numpy()
+    assert np.abs(skipped - _roundtrip(from_pythae(model), x)).max() > 1e-4
+    assert "flow" in interpbench.score(from_pythae(model), pairs=PAIRS).model["decode_path"]

@@ -64,9 +64,28 @@ def test_zero_one_decoder_declared_minus_one_one_names_the_fix():
     assert "--layout" in caught[1] and f"{MEAN_IMAGE_MSE}" in caught[1]
 
 
-def test_zero_to_255_decoder_is_named():
-    result, caught = _score(Rescaled(255.0, 0.0), value_range="0,1")
-    assert "0..255" in result.warnings[0]["message"] and "divide its output by 255" in caught[0]
+def test_zero_to_255_model_is_named_and_scores_declared_as_such():
+    result, caught = _score(Rescaled(255.0, 0.0), value_range="0,1")  # returns 0..255 pixels
+    assert "looks like 0..255" in result.warnings[0]["message"] and "--value-range 0,255" in caught[0]
+    # A model that only works on 0..255 pixels: it normalises them and thresholds at mid-grey.
+    model = interpbench.FunctionAdapter(lambda x: x / 255.0, lambda z: 255.0 * (z > 0.5))
+    declared, caught = _score(model, value_range="0,255", layout="NHW")
+    assert caught == [] and declared.model["value_range"] == "0,255"
+    assert _score(model, value_range="0,1", layout="NHW")[1]  # declared wrongly, it warns
+    auto, caught = _score(model, value_range="auto", layout="NHW")
+    assert caught == [] and auto.model["value_range"] == "0,255" and set(auto.model["value_range_auto"]["reconstruction_mse"]) == {"-1,1", "0,1", "0,255"}
+    assert auto.mean_distance == declared.mean_distance
+
+
+def test_untrained_sigmoid_like_decoder_is_not_told_to_declare_zero_one():
+    # An untrained Sigmoid decoder: ~0.5 everywhere. It looks like 0..1, but 0..1 does not fix it.
+    rng = np.random.default_rng(0)
+    untrained = interpbench.FunctionAdapter(lambda x: x[:, :2, 0], lambda z: 0.5 + 0.01 * rng.standard_normal((len(z), 32, 32)))
+    result, caught = _score(untrained, layout="NHW")
+    assert [w["code"] for w in result.warnings] == ["value_range", "reconstruction"]
+    assert "looks untrained" in caught[0]
+    trained = interpbench.FunctionAdapter(lambda x: x, lambda z: (z + 1) / 2)  # a real 0..1 decoder: the plain advice
+    assert "looks untrained" not in _score(trained, layout="NHW")[1][0]
 
 
 def test_minus_one_one_decoder_declared_zero_one():

@@ -4,6 +4,7 @@ from .builtin import BUILTIN_ADAPTERS, OracleAdapter, PixelsAdapter
 from .harness import LAYOUTS, VALUE_RANGES, Harness
 from .resolve import SPEC_PREFIXES, FunctionAdapter, as_harness, load_adapter, register_spec_prefix
 from ..integrations.pythae import PythaeAdapter, from_pythae
+from ..integrations.sklearn import from_sklearn
 
 __all__ = [
     "Harness",
@@ -19,4 +20,5 @@ __all__ = [
     "register_spec_prefix",
     "from_pythae",
     "PythaeAdapter",
+    "from_sklearn",
 ]

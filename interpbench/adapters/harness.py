@@ -15,8 +15,32 @@ from typing import Any
 import numpy as np
 
 from ..errors import AdapterError, ModelOutputError
+from .outputs import unwrap_output
 
-__all__ = ["Harness", "LAYOUTS", "VALUE_RANGES", "AUTO", "user_code"]
+__all__ = ["Harness", "LAYOUTS", "VALUE_RANGES", "AUTO", "DEFAULT_BATCH_SIZE", "OPTION_ATTRIBUTES", "user_code", "adapter_option",
+           "declared_layout"]
+
+DEFAULT_BATCH_SIZE = 256
+# Each harness option, given neither as a keyword nor on the command line, is read from these
+# adapter attributes (first found wins). The README's options list is this table.
+OPTION_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "layout": ("layout", "input_layout"),
+    "value_range": ("value_range",),
+    "batch_size": ("batch_size",),
+    "device": ("device",),
+    "dtype": ("dtype", "input_dtype"),
+    "name": ("name",),
+    "threads": ("threads",),
+}
+
+
+def adapter_option(adapter: Any, option: str) -> Any:
+    """The value an adapter declares for a harness ``option`` through its attributes, or None."""
+    for attribute in OPTION_ATTRIBUTES[option]:
+        value = getattr(adapter, attribute, None)
+        if value is not None and not callable(value):
+            return value
+    return None
 
 def _nhw(x: np.ndarray) -> np.ndarray:
     if x.ndim == 4:
@@ -34,7 +58,7 @@ LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 # Per-item output shapes ``decode`` may return; all are unambiguous.
 _OUTPUT_SHAPES = {(1, 32, 32), (32, 32, 1), (32, 32), (1024,)}
-VALUE_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
+VALUE_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0), "0,255": (0.0, 255.0)}
 # value_range="auto": try each of VALUE_RANGES on the first endpoints and keep the one that reconstructs them best.
 AUTO = "auto"
 _AUTO_PROBE_IMAGES = 64
@@ -55,6 +79,63 @@ def user_code(call: str) -> Iterator[None]:
         raise AdapterError(f"interrupted (KeyboardInterrupt) inside {call}") from None
     except Exception as exc:  # noqa: BLE001 - any failure inside user code is reported, named
         raise AdapterError(f"{call} raised {type(exc).__name__}: {exc}") from exc
+
+
+def _numpy_dtype(dtype: Any, name: str) -> np.dtype:
+    """The NumPy dtype of inputs: a NumPy dtype or its name, or a torch dtype (float32 when None)."""
+    if dtype is None:
+        return np.dtype(np.float32)
+    torch = _torch()
+    if torch is not None and isinstance(dtype, torch.dtype):
+        return torch.zeros(0, dtype=dtype).numpy().dtype if dtype != torch.bfloat16 else np.dtype(np.float32)
+    try:
+        out = np.dtype(dtype)
+    except TypeError:
+        out = None
+    if out is None or out.kind != "f":
+        raise AdapterError(f"dtype {dtype!r} of {name!r} is not a floating-point dtype (float16, float32, float64)")
+    return out
+
+
+# A model's declared input shape (one item) -> the layout that matches it.
+_LAYOUT_OF_SHAPE: dict[tuple[int, ...], str] = {(1, 32, 32): "NCHW", (32, 32, 1): "NHWC", (32, 32): "NHW", (1024,): "flat"}
+
+
+def _item_shape(adapter: Any) -> tuple[int, ...] | None:
+    """One input item's shape, where the model declares it: Keras' ``input_shape`` (batch axis
+    first), pythae's ``input_dim``, scikit-learn's ``n_features_in_``; on the adapter or its ``model``."""
+    for owner in (adapter, getattr(adapter, "model", None)):
+        if owner is None:
+            continue
+        try:
+            keras_shape = getattr(owner, "input_shape", None)
+            if isinstance(keras_shape, (tuple, list)) and keras_shape and keras_shape[0] is None:
+                return tuple(int(d) for d in keras_shape[1:] if d is not None)
+            input_dim = getattr(owner, "input_dim", None)
+            if isinstance(input_dim, (tuple, list)):
+                return tuple(int(d) for d in input_dim)
+            features = getattr(owner, "n_features_in_", None)
+            if isinstance(features, (int, np.integer)):
+                return (int(features),)
+        except (TypeError, ValueError, AttributeError):  # a declared shape that is not one is no declaration
+            continue
+    return None
+
+
+def declared_layout(adapter: Any) -> str | None:
+    """The layout a model's declared input shape implies, or None (see :func:`_item_shape`)."""
+    shape = _item_shape(adapter)
+    return None if shape is None else _LAYOUT_OF_SHAPE.get(shape)
+
+
+def _held_modules(adapter: Any) -> list[Any]:
+    """torch modules a plain object keeps in its attributes (``self.model = nn.Module``)."""
+    torch = _torch()
+    if torch is None or not hasattr(adapter, "__dict__") or getattr(adapter, "takes_numpy", False):
+        return []
+    held = [v for v in vars(adapter).values() if isinstance(v, torch.nn.Module)]
+    held += [m for m in getattr(adapter, "held_torch_modules", None) or () if all(m is not h for h in held)]
+    return held
 
 
 def _torch():
@@ -93,15 +174,27 @@ class Harness:
         attribute: the modules it runs (possibly none); they are put in eval mode and moved to
         ``device``, and the methods get tensors, under ``no_grad``.
     name: how errors and results refer to the model.
-    layout: ``NCHW`` (default), ``NHWC``, ``NHW`` or ``flat``; the adapter's ``input_layout``
-        attribute is used when not given.
+    layout: ``NCHW``, ``NHWC``, ``NHW``, ``flat`` or ``auto``; when not given, the adapter's
+        ``layout``/``input_layout`` attribute, else the layout its declared input shape implies,
+        else ``auto`` (settled by :meth:`settle_layout` on the first endpoints).
     value_range: ``"-1,1"`` (default), ``"0,1"`` or ``"auto"``: the pixel range the model
         expects and returns; the adapter's ``value_range`` attribute is used when not given.
         ``"auto"`` is settled by :meth:`settle_value_range` on the first endpoints.
     batch_size: items per call to ``encode``/``decode``.
     device: torch device for a module (moved there); default: where its parameters are.
-    dtype: NumPy dtype of inputs for non-torch adapters; the adapter's ``input_dtype`` attribute
-        is used when not given, else float32. A module gets the dtype of its parameters.
+    dtype: floating-point dtype of inputs (NumPy or torch); the adapter's ``dtype`` or
+        ``input_dtype`` attribute is used when not given, else float32, or for a module the dtype
+        of its parameters.
+    An adapter that is a plain object holding torch modules in its attributes gets tensors too
+    (NumPy arrays if its first call fails on tensors); ``takes_numpy = True`` on it says it wants
+    NumPy arrays whatever it holds (Keras' torch backend layers are torch modules).
+    sample: where the model returns a distribution (diffusers' ``latent_dist``), take a sample
+        seeded by the protocol seed instead of its mean.
+
+    Outputs wrapped in a known kind (:data:`interpbench.adapters.outputs.OUTPUT_KINDS`: diffusers'
+    and pythae's output objects, a NamedTuple or dataclass with one array field) are unwrapped,
+    and which was recorded in :meth:`describe`. Each option the keyword leaves unset is read from
+    the adapter's attributes (:data:`OPTION_ATTRIBUTES`).
     """
 
     def __init__(
@@ -111,28 +204,55 @@ class Harness:
         name: str = "model",
         layout: str | None = None,
         value_range: str | None = None,
-        batch_size: int = 256,
+        batch_size: int | None = None,
         device: str | None = None,
         dtype: Any = None,
+        sample: bool = False,
     ) -> None:
         for method in ("encode", "decode"):
             if not callable(getattr(adapter, method, None)):
                 raise AdapterError(f"adapter {name!r} has no callable {method}() method")
-        layout = layout or getattr(adapter, "input_layout", None) or "NCHW"
-        if layout not in LAYOUTS:
-            raise AdapterError(f"layout {layout!r} is not one of {', '.join(LAYOUTS)}")
-        value_range = value_range or getattr(adapter, "value_range", None) or "-1,1"
+        # Keyword first, then the adapter's own attribute (OPTION_ATTRIBUTES), then what the model's
+        # declared input shape says, else "auto": tried on the first endpoints (settle_layout).
+        layout = layout or adapter_option(adapter, "layout") or declared_layout(adapter) or AUTO
+        if layout not in LAYOUTS and layout != AUTO:
+            raise AdapterError(f"layout {layout!r} is not one of {', '.join([*LAYOUTS, AUTO])}")
+        self.layout_choice: dict[str, Any] | None = None
+        self._trying_layouts = False
+        value_range = value_range or adapter_option(adapter, "value_range") or "-1,1"
         if value_range not in VALUE_RANGES and value_range != AUTO:
             raise AdapterError(f"value range {value_range!r} is not one of {', '.join([*VALUE_RANGES, AUTO])}")
-        if int(batch_size) < 1:
-            raise AdapterError(f"batch size must be a positive integer, got {batch_size}")
+        if batch_size is None:
+            batch_size = adapter_option(adapter, "batch_size")
+        if batch_size is None:
+            batch_size = DEFAULT_BATCH_SIZE
+        try:
+            batch_size = int(batch_size)
+        except (TypeError, ValueError):
+            batch_size = 0
+        if batch_size < 1:
+            raise AdapterError(f"batch size must be a positive integer, got {batch_size!r}")
+        if device is None:
+            own = adapter_option(adapter, "device")
+            device = None if own is None else str(own)
         self.adapter = adapter
         self.name = name
         self.layout = layout
         self.value_range = value_range
+        self.declared_value_range = value_range
         self.value_range_choice: dict[str, Any] | None = None
-        self.batch_size = int(batch_size)
+        self.batch_size = batch_size
+        self.sample = bool(sample)
+        self._generator: Any = None
+        self.unwrapped: dict[str, str] = {}
         modules = _torch_modules_of(adapter)
+        # A plain wrapper object holding torch modules in its attributes, which declares nothing: it
+        # gets tensors unless its first call fails on them and succeeds on NumPy arrays (_call).
+        self._inputs_undecided = False
+        if modules is None:
+            held = _held_modules(adapter)
+            if held:
+                modules, self._inputs_undecided = held, True
         self._module = modules is not None
         self._modules: list[Any] = modules or []
         if not self._module and device is not None and str(device).strip() != "cpu":
@@ -142,15 +262,22 @@ class Harness:
                 "own code puts it (leave out --device)"
             )
         self.device = device
-        self._numpy_dtype = np.dtype(dtype or getattr(adapter, "input_dtype", None) or np.float32)
+        dtype = dtype if dtype is not None else adapter_option(adapter, "dtype")
+        self._numpy_dtype = _numpy_dtype(dtype, name)
+        self._modes: list[tuple[Any, bool]] = []
         if self._module:
-            self._prepare_modules(device)
+            self._prepare_modules(device, dtype)
 
     @property
-    def _zero_one(self) -> bool:
-        return self.value_range == "0,1"
+    def _scaled(self) -> bool:
+        return self.value_range != "-1,1"
 
-    def _prepare_modules(self, device: str | None) -> None:
+    def restore_modes(self) -> None:
+        """Put every torch module (and submodule) back in the train/eval mode it had before scoring."""
+        for module, training in self._modes:
+            module.train(training)
+
+    def _prepare_modules(self, device: str | None, dtype: Any = None) -> None:
         from ..devices import check_device
 
         torch = _torch()
@@ -165,7 +292,11 @@ class Harness:
         params = [p for m in self._modules for p in m.parameters() if p.is_floating_point()]
         self._torch_device = params[0].device if params else torch.device(device or "cpu")
         self._torch_dtype = params[0].dtype if params else torch.float32
+        if dtype is not None:
+            # A given dtype is what the module's inputs are cast to (its parameters stay as they are).
+            self._torch_dtype = torch.from_numpy(np.zeros(0, dtype=self._numpy_dtype)).dtype if not isinstance(dtype, torch.dtype) else dtype
         self.device = str(self._torch_device)
+        self._modes = [(m, m.training) for module in self._modules for m in module.modules()]
         for module in self._modules:
             module.eval()
 
@@ -176,10 +307,60 @@ class Harness:
         A stochastic encoder (a VAE that interpolates posterior samples) reseeds there, so its
         score is repeatable and each protocol seed draws afresh.
         """
+        torch = _torch()
+        if self.sample and torch is not None:
+            # Seeded draws from distributions the model returns (diffusers' latent_dist); drawn on the CPU so
+            # every device draws the same.
+            self._generator = torch.Generator().manual_seed(int(seed))
         hook = getattr(self.adapter, "on_protocol_seed", None)
         if callable(hook):
             with user_code(f"{self.name}.on_protocol_seed()"):
                 hook(int(seed))
+
+    def settle_layout(self, images: np.ndarray) -> str:
+        """Resolve ``layout="auto"``: hand up to 64 of ``images`` to ``encode`` in each layout of
+        :data:`LAYOUTS` and keep the one whose round trip runs and reconstructs them best (the
+        first, in table order, among equals); recorded in :attr:`layout_choice`. When no layout
+        runs, the error names what each one raised."""
+        if self.layout != AUTO:
+            return self.layout
+        probe = np.asarray(images, dtype=np.float64)[:_AUTO_PROBE_IMAGES]
+        declared_range = self.value_range
+        if declared_range == AUTO:
+            self.value_range = "-1,1"  # the range is settled after the layout; shapes do not depend on it
+        tried: dict[str, Any] = {}
+        output_errors: list[ModelOutputError] = []
+        self._trying_layouts = True
+        try:
+            for candidate in LAYOUTS:
+                self.layout = candidate
+                try:
+                    tried[candidate] = float(np.mean((self.decode(self.encode(probe)) - probe) ** 2))
+                except (AdapterError, ModelOutputError) as exc:
+                    tried[candidate] = str(exc)
+                    if isinstance(exc, ModelOutputError):
+                        output_errors.append(exc)
+        finally:
+            self.value_range = declared_range
+            self._trying_layouts = False
+        working = {k: v for k, v in tried.items() if isinstance(v, float)}
+        if not working:
+            self.layout = AUTO
+            if output_errors:  # the model ran and returned something unscorable: that is its error, not the layout's
+                raise output_errors[0]
+            raise AdapterError(
+                f"{self.name} ran in none of the layouts tried (" + "; ".join(f"{k}: {v}" for k, v in tried.items())
+                + "); fix the model, or declare its layout (layout= / --layout) to see its error alone"
+            )
+        best = min(working.values())
+        self.layout = next(k for k, v in working.items() if v <= best + 1e-12 * max(best, 1.0))
+        self.layout_choice = {"chosen": self.layout, "tried": tried, "images": int(len(probe))}
+        return self.layout
+
+    def settle(self, images: np.ndarray) -> None:
+        """Resolve every ``"auto"`` declaration (layout, then value range) on ``images``."""
+        self.settle_layout(images)
+        self.settle_value_range(images)
 
     def settle_value_range(self, images: np.ndarray) -> str:
         """Resolve ``value_range="auto"``: the range under which ``images`` come back closest to themselves.
@@ -207,25 +388,46 @@ class Harness:
         if callable(info):
             with user_code(f"{self.name}.scoring_info()"):
                 out = dict(info())
+        # What the model was declared as (and what "auto" settled on): `check` reuses both.
+        out.setdefault("layout", self.layout)
+        out["value_range"] = self.value_range
         if self.value_range_choice is not None:
-            out["value_range"] = self.value_range
             out["value_range_auto"] = dict(self.value_range_choice)
+        if self.layout_choice is not None:
+            out["layout"] = self.layout
+            out["layout_auto"] = dict(self.layout_choice)
+        if self.unwrapped:
+            out["outputs_unwrapped"] = dict(self.unwrapped)
         return out
 
     def _require_range(self) -> None:
         if self.value_range == AUTO:
-            raise AdapterError(f"{self.name}: value_range 'auto' is settled by settle_value_range() before encoding")
+            raise AdapterError(f"{self.name}: value_range 'auto' is settled by settle() or settle_value_range() before encoding")
 
     def encode(self, images: np.ndarray, on_batch: Callable[[], None] | None = None) -> np.ndarray:
-        """Codes of benchmark images (n, 32, 32), or a data set's colour images (n, 3, 32, 32), in [-1, 1], as one float64 array (n, ...)."""
+        """Codes of benchmark images (n, 32, 32), or a data set's colour images (n, 3, 32, 32), in [-1, 1], as one float64 array (n, ...).
+
+        A layout still ``"auto"`` is settled on these images first (:meth:`settle_layout`)."""
+        if self.layout == AUTO:
+            self.settle_layout(images)
         self._require_range()
         images = np.asarray(images, dtype=np.float64)
-        if self._zero_one:
-            images = (images + 1.0) / 2.0
+        if self._scaled:
+            lo, hi = VALUE_RANGES[self.value_range]
+            images = lo + (images + 1.0) / 2.0 * (hi - lo)
         batches = []
         for lo in range(0, images.shape[0], self.batch_size):
             batch = LAYOUTS[self.layout](images[lo : lo + self.batch_size])
-            codes = self._call("encode", batch, what="codes")
+            try:
+                codes = self._call("encode", batch, what="codes")
+            except AdapterError as exc:
+                if lo or self._trying_layouts or self.layout_choice is not None or "layout" in str(exc):
+                    raise
+                others = "|".join(k for k in LAYOUTS if k != self.layout)
+                raise AdapterError(
+                    f"{exc} (it was given {self.layout} batches of shape {tuple(batch.shape)}; if the model expects "
+                    f"another layout, declare it: layout='NHWC' / --layout {others}, or leave it unset to have it found)"
+                ) from exc
             if codes.ndim == 0 or codes.shape[0] != batch.shape[0]:
                 raise ModelOutputError(
                     f"{self.name}.encode() returned {self._length(codes)} codes for a batch of {batch.shape[0]} images"
@@ -258,30 +460,52 @@ class Harness:
             if on_batch:
                 on_batch()
         images = np.concatenate(out, axis=0)
-        if not self._zero_one:
+        if not self._scaled:
             return images
-        mapped = 2.0 * images - 1.0
+        lo, hi = VALUE_RANGES[self.value_range]
+        mapped = 2.0 * ((images - lo) / (hi - lo)) - 1.0
         if not np.all(np.isfinite(mapped)):  # finite near 1.8e308, doubled to inf
-            raise ModelOutputError(f"{self.name}.decode() returned values too large to map from 0,1 to the benchmark's -1,1 range")
+            raise ModelOutputError(
+                f"{self.name}.decode() returned values too large to map from {self.value_range} to the benchmark's -1,1 range"
+            )
         return mapped
 
     def model_range(self, images: np.ndarray) -> np.ndarray:
         """Benchmark-convention images mapped back to the pixel values the model itself produced."""
-        return (np.asarray(images) + 1.0) / 2.0 if self._zero_one else np.asarray(images)
+        if not self._scaled:
+            return np.asarray(images)
+        lo, hi = VALUE_RANGES[self.value_range]
+        return lo + (np.asarray(images) + 1.0) / 2.0 * (hi - lo)
 
     # ----------------------------------------------------------------- helpers
     @staticmethod
     def _length(x: np.ndarray) -> int | str:
         return x.shape[0] if x.ndim else "a scalar instead of"
 
-    def _call(self, method: str, batch: np.ndarray, *, what: str) -> np.ndarray:
+    def _invoke(self, method: str, batch: np.ndarray) -> Any:
         arg = self._to_model(batch)
         with user_code(f"{self.name}.{method}()"):
             if self._module:
                 with _torch().no_grad():
-                    result = getattr(self.adapter, method)(arg)
-            else:
-                result = getattr(self.adapter, method)(arg)
+                    return getattr(self.adapter, method)(arg)
+            return getattr(self.adapter, method)(arg)
+
+    def _call(self, method: str, batch: np.ndarray, *, what: str) -> np.ndarray:
+        if self._inputs_undecided:
+            try:
+                result = self._invoke(method, batch)
+                self._inputs_undecided = False
+            except AdapterError as on_tensors:
+                self._module = False
+                try:
+                    result = self._invoke(method, batch)
+                except AdapterError:
+                    self._module = True
+                    raise on_tensors from None
+                self._inputs_undecided = False
+                self.unwrapped.setdefault("inputs", "NumPy arrays (its torch modules failed on tensors)")
+        else:
+            result = self._invoke(method, batch)
         array = self._from_model(result, method, what)
         if not np.all(np.isfinite(array)):
             bad = int(np.sum(~np.isfinite(array.reshape(array.shape[0], -1)).all(axis=1))) if array.ndim else 1
@@ -294,7 +518,18 @@ class Harness:
             return torch.as_tensor(np.ascontiguousarray(batch)).to(self._torch_device, self._torch_dtype)
         return np.ascontiguousarray(batch, dtype=self._numpy_dtype)
 
+    def _draw(self, dist: Any) -> Any:
+        """A seeded sample of a distribution the model returned (``sample=True``)."""
+        if self._generator is None:
+            self._generator = _torch().Generator().manual_seed(0)
+        with user_code(f"{self.name}: sampling its {type(dist).__name__}"):
+            return dist.sample(generator=self._generator)
+
     def _from_model(self, result: Any, method: str, what: str) -> np.ndarray:
+        result, kind = unwrap_output(result, f"{self.name}.{method}()", what, self._draw if self.sample else None)
+        if kind is not None:
+            self.unwrapped[method] = kind + (" (seeded sample)" if kind == ".latent_dist" and self.sample else
+                                             " (mean)" if kind == ".latent_dist" else "")
         if result is None:  # np.asarray(None, float) is a NaN scalar, which would be reported as "NaN"
             raise ModelOutputError(f"{self.name}.{method}() returned None instead of an array of {what}")
         torch = _torch()

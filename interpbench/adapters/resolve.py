@@ -41,12 +41,41 @@ class FunctionAdapter:
                 modules += [m for m in parts if all(m is not seen for seen in modules)]
             # Read by the Harness: these callables take tensors; these modules go to eval mode and the device.
             self.torch_modules = modules
+        else:
+            # Methods of a plain object holding torch modules (self.net = nn.Module): the harness tries
+            # tensors first, NumPy arrays if those fail (see Harness).
+            owners = [getattr(f, "__self__", None) for f in (encode, decode)]
+            self.held_torch_modules = [m for owner in owners if hasattr(owner, "__dict__")
+                                       for m in vars(owner).values() if _is_module(m)]
+
+    @property
+    def name(self) -> str:
+        """A display name from the pair itself: the object whose methods they are, or their names."""
+        owners = [getattr(f, "__self__", None) for f in (self._encode, self._decode)]
+        if owners[0] is not None and owners[0] is owners[1]:
+            return type(owners[0]).__name__
+        names = [_callable_name(f) for f in (self._encode, self._decode)]
+        return "/".join(names) if all(names) else "encode/decode pair"
 
     def encode(self, images: Any) -> Any:
         return self._encode(images)
 
     def decode(self, codes: Any) -> Any:
         return self._decode(codes)
+
+
+def _is_module(value: Any) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.nn.Module)
+
+
+def _callable_name(fn: Any) -> str | None:
+    """A module's class name, a function's or method's qualified name; None for lambdas."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(fn, torch.nn.Module):
+        return type(fn).__name__
+    name = getattr(fn, "__qualname__", None) or getattr(type(fn), "__name__", None)
+    return None if not name or "<lambda>" in name else name
 
 
 def _torch_parts(fn: Any) -> tuple[bool, list[Any]]:
@@ -82,6 +111,9 @@ def _filled(cell: Any) -> bool:
 # callable. The loader takes REST and returns an adapter; a new library touches only this table.
 SPEC_PREFIXES: dict[str, str | Callable[[str], Any]] = {
     "pythae": "interpbench.integrations.pythae:load_pythae",
+    "keras": "interpbench.integrations.keras:load_keras",
+    "diffusers": "interpbench.integrations.diffusers:load_diffusers",
+    "lightning": "interpbench.integrations.lightning:load_lightning",
 }
 
 
@@ -121,13 +153,21 @@ def load_adapter(spec: str) -> Any:
             "'package.module:name', 'path/to/file.py:name' or "
             + ", ".join(f"'{p}:PATH'" for p in SPEC_PREFIXES)
         )
+    return _instantiate(load_adapter_object(spec), spec)
+
+
+def load_adapter_object(spec: str) -> Any:
+    """The object ``package.module:name`` or ``path/to/file.py:name`` names, not instantiated."""
+    location, sep, attr = spec.rpartition(":")
+    if not sep or not location or not attr:
+        raise SpecError(f"{spec!r} is not of the form 'package.module:name' or 'path/to/file.py:name'")
     module = _import_file(location) if location.endswith(".py") else _import_module(location)
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part):
             raise SpecError(f"{location!r} has no attribute {attr!r}")
         obj = getattr(obj, part)
-    return _instantiate(obj, spec)
+    return obj
 
 
 def _import_module(name: str) -> Any:
@@ -200,6 +240,12 @@ def _instantiate(obj: Any, spec: str) -> Any:
     )
 
 
+def _linen_pair(model: Any) -> bool:
+    from ..integrations.flax import is_linen_pair
+
+    return is_linen_pair(model)
+
+
 def as_harness(model: Any, *, name: str | None = None, **options: Any) -> Harness:
     """Accept every supported form of model and wrap it in a :class:`Harness`.
 
@@ -211,6 +257,10 @@ def as_harness(model: Any, *, name: str | None = None, **options: Any) -> Harnes
     if isinstance(model, str):
         name = name or model
         model = load_adapter(model)
+    elif "flax.linen" in sys.modules and _linen_pair(model):
+        from ..integrations.flax import from_flax
+
+        model = from_flax(*model)
     elif _is_pair(model):
         model = FunctionAdapter(*model)
     own_name = getattr(model, "name", None)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 
+from ..errors import DataError, InterpbenchError
 from ..adapters import LAYOUTS
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
 from .options import VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, model_options, one_model, resolve_model
 
-# Exit status when a metric regressed (errors such as a malformed baseline also exit 1, with
-# one "Error:" line and no table; usage mistakes exit 2, as for every click command).
+# Exit statuses (README, "Exit codes"): a metric regressed: 1, with the table; the baseline is
+# missing, malformed, of another spec or protocol: 3, one "Error:" line; usage mistakes exit 2,
+# as for every click command; any other error 1, one "Error:" line.
 EXIT_REGRESSION = 1
+EXIT_BAD_BASELINE = 3
 
 
 @click.command()
@@ -28,23 +32,25 @@ EXIT_REGRESSION = 1
 @click.option("--pairs", type=click.IntRange(1, TEST_SET_SIZE // 2), default=DEFAULT_PAIRS, show_default=True, help="With --write-baseline and a model only.")
 @click.option("--steps", type=click.IntRange(min=2), default=DEFAULT_STEPS, show_default=True, help="With --write-baseline and a model only.")
 @click.option("--path", "path_kind", type=click.Choice(sorted(PATH_KINDS)), default="lerp", show_default=True, help="With --write-baseline and a model only.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), help="Items per encode/decode call [default: adapter's own, else 256].")
 @device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects.")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints.")
 @click.option("--threads", type=click.IntRange(min=1), help="Cap BLAS/OpenMP and torch CPU threads [default: library default].")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
 def check(  # type: ignore[no-untyped-def]
     adapter_spec, model_name, checkpoint, overrides, result_path, baseline_path, rtol, atol, two_sided, write_baseline,
-    seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, threads,
+    seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, threads, as_json,
 ):
-    """Compare a model's score with BASELINE; exit 1 with a before/after table if a metric got worse.
+    """Compare a model's score with BASELINE; exit 1 with a before/after table if a metric got worse,
+    3 if the baseline is missing, malformed or not comparable.
 
     Tolerances: a metric fails when current > baseline + atol + rtol·|baseline|. Give them for
     all metrics (--rtol 0.01) or per metric (--rtol smoothness=0.05 --atol mean_distance=1e-6);
     metrics: mean_distance (unscaled), smoothness, long_way_fraction, reconstruction_error,
     n_undefined. Improvements beyond tolerance pass and are reported (fail with --two-sided).
     """
-    from ..check import compare, load_baseline, parse_tolerances, score_like_baseline, write_baseline as write
+    from ..check import baseline_declaration, compare, load_baseline, parse_tolerances, score_like_baseline, write_baseline as write
     from ..leaderboard.entries import read_json
     from ..protocol import score
 
@@ -69,16 +75,30 @@ def check(  # type: ignore[no-untyped-def]
         click.echo(f"wrote baseline {baseline_path}")
         return
 
-    baseline = load_baseline(baseline_path)
+    try:
+        baseline = load_baseline(baseline_path)
+    except InterpbenchError as exc:
+        _bad_baseline(exc)
     if result_path:
         current = read_json(result_path, what="result")
     else:
+        reused = baseline_declaration(baseline, harness)
+        if reused:
+            click.echo("scoring as the baseline was recorded: " + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in reused.items()), err=True)
         with echo_warnings():
             current = score_like_baseline(target, baseline, progress=None, model_info=model_info, **harness)
-    report = compare(current, baseline, rtol=rtols, atol=atols, two_sided=two_sided, baseline_path=baseline_path)
-    click.echo(report.table())
+    try:
+        report = compare(current, baseline, rtol=rtols, atol=atols, two_sided=two_sided, baseline_path=baseline_path)
+    except DataError as exc:  # another protocol or spec: this baseline cannot judge this score
+        _bad_baseline(exc)
+    click.echo(json.dumps(report.to_dict(), indent=1, allow_nan=False) if as_json else report.table())
     if not report.passed:
         sys.exit(EXIT_REGRESSION)
+
+
+def _bad_baseline(exc: Exception) -> None:
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(EXIT_BAD_BASELINE)
 
 
 def _recorded_tolerances(rtols: dict[str, float], atols: dict[str, float]) -> dict[str, dict[str, float]]:

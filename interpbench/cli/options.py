@@ -17,7 +17,7 @@ __all__ = ["SeedList", "check_outputs", "parse_seeds", "parse_overrides", "model
            "resolve_models", "echo_warnings", "device_option", "VALUE_RANGE_CHOICES", "MAX_SEEDS", "MAX_SEED"]
 
 # --value-range choices: the harness's ranges and "auto" (inferred from the decoded endpoints).
-VALUE_RANGE_CHOICES = ("-1,1", "0,1", "auto")
+VALUE_RANGE_CHOICES = ("-1,1", "0,1", "0,255", "auto")
 # Each protocol seed is a full scoring pass (512 images encoded, 4,096 decoded by default): a list
 # longer than this is a typo (0-99999999), and building it would exhaust memory before any work.
 MAX_SEEDS = 1000

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ..adapters import LAYOUTS, VALUE_RANGES
+from ..adapters import LAYOUTS
 from ..datasets import DATASETS
 from ..probes.kmeans import DEFAULT_RESTARTS
-from .options import check_outputs, device_option, model_options, one_model, resolve_model
+from .options import VALUE_RANGE_CHOICES, check_outputs, device_option, echo_warnings, model_options, one_model, resolve_model
 
 
 @click.command()
@@ -20,10 +20,10 @@ from .options import check_outputs, device_option, model_options, one_model, res
 @click.option("--train-size", type=click.IntRange(min=1), help="Training images [default: lines 10000, others all].")
 @click.option("--restarts", type=click.IntRange(min=1), default=DEFAULT_RESTARTS, show_default=True, help="k-means restarts (the paper used 1000).")
 @click.option("--with-pixels", is_flag=True, help="Add the raw-pixel reference row (the pixels adapter).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), help="Items per encode/decode call [default: adapter's own, else 256].")
 @device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects [default: adapter's own, else NCHW].")
-@click.option("--value-range", type=click.Choice(sorted(VALUE_RANGES)), help="Pixel range the adapter uses [default: adapter's own, else -1,1].")
+@click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from decoded line images [default: adapter's own, else -1,1].")
 @click.option("--threads", type=click.IntRange(min=1), help="Cap the probes' BLAS/OpenMP threads [default: library default].")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the result record (JSON) here.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -37,25 +37,26 @@ def probe(adapter_spec, model_name, checkpoint, overrides, dataset, data_dir, do
     check_outputs([("--output", output)] if output else [])  # before the probes run, not after
     model, info = resolve_model(adapter_spec, model_name, checkpoint, device, overrides=overrides)
     name = info.get("name", model_name)
-    result = run_probe(
-        model,
-        dataset,
-        data_dir=data_dir,
-        probes=probe_kind,
-        seed=seed,
-        train_size=train_size,
-        restarts=restarts,
-        with_pixels=with_pixels,
-        download=download,
-        batch_size=batch_size,
-        device=device,
-        layout=layout,
-        value_range=value_range,
-        name=name,
-        model_info=info,
-        progress=None,
-        threads=threads,
-    )
+    with echo_warnings():
+        result = run_probe(
+            model,
+            dataset,
+            data_dir=data_dir,
+            probes=probe_kind,
+            seed=seed,
+            train_size=train_size,
+            restarts=restarts,
+            with_pixels=with_pixels,
+            download=download,
+            batch_size=batch_size,
+            device=device,
+            layout=layout,
+            value_range=value_range,
+            name=name,
+            model_info=info,
+            progress=None,
+            threads=threads,
+        )
     if output:
         result.save(output)
     click.echo(result.to_json() if as_json else result.table())

@@ -158,8 +158,51 @@ class InterpBenchCallback(pl.Callback):  # type: ignore[misc,name-defined]
             image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
         finally:
             _pyplot().close(fig)
+        step = _epoch_end_log_step(trainer)
         for logger in trainer.loggers:
             if callable(getattr(logger, "log_image", None)):
-                logger.log_image(key="interpbench/grid", images=[image], step=trainer.global_step)
+                logger.log_image(key="interpbench/grid", images=[image], step=step)
             elif callable(getattr(getattr(logger, "experiment", None), "add_image", None)):
-                logger.experiment.add_image("interpbench/grid", image, trainer.global_step, dataformats="HWC")
+                logger.experiment.add_image("interpbench/grid", image, step, dataformats="HWC")
+
+
+def _epoch_end_log_step(trainer: Any) -> int:
+    """The step Lightning gives the scalars ``pl_module.log`` records at the end of a training epoch.
+
+    Lightning logs them at the count of batches that stepped minus one (measured with Lightning
+    2.x: scalars at 3 while ``global_step`` is 4 after 4 batches), so the grid image, logged at
+    ``global_step``, landed one step after its scalars in TensorBoard. The loop's counter is
+    private; ``global_step - 1`` is the same count without gradient accumulation.
+    """
+    stepped = getattr(getattr(getattr(trainer, "fit_loop", None), "epoch_loop", None), "_batches_that_stepped", None)
+    count = int(stepped) if isinstance(stepped, int) else int(trainer.global_step)
+    return max(count - 1, 0)
+
+
+def load_lightning(spec: str) -> Any:
+    """The LightningModule of a ``lightning:path/module.py:Class@checkpoint.ckpt`` spec.
+
+    ``Class`` is imported from the file (or a ``package.module``) and restored with
+    ``Class.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True)``: torch's
+    weights-only unpickler, so a checkpoint cannot run code. The module must have
+    ``encode``/``decode``, as for the callback.
+    """
+    from ..errors import SpecError
+    from ..adapters.resolve import load_adapter_object
+
+    location, at, checkpoint = spec.rpartition("@")
+    if not at or not location or not checkpoint:
+        raise SpecError(f"lightning spec {spec!r} must be 'lightning:path/module.py:Class@checkpoint.ckpt'")
+    import os
+
+    if not os.path.isfile(checkpoint):
+        raise SpecError(f"Lightning checkpoint {checkpoint!r} does not exist")
+    cls = load_adapter_object(location)
+    lightning = require("lightning", "lightning", f"the spec 'lightning:{spec}'")
+    if not (isinstance(cls, type) and issubclass(cls, lightning.LightningModule)):
+        raise SpecError(f"{location!r} is not a LightningModule class")
+    try:
+        module = cls.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - a checkpoint that does not load is the spec's problem
+        raise SpecError(f"cannot restore {cls.__name__} from {checkpoint!r}: {type(exc).__name__}: {exc}") from None
+    return module

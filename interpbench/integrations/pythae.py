@@ -31,6 +31,40 @@ _FINAL_ACTIVATION_RANGE: dict[str, str] = {"Sigmoid": "0,1", "Tanh": "-1,1"}
 _LOSS_RANGE: dict[str, str] = {"bce": "0,1"}
 
 
+def _quantised(model: Any, codes: Any) -> Any:
+    """A VQ-VAE's codes snapped to its codebook, reshaped as pythae's ``VQVAE.forward`` does."""
+    flat = codes.dim() == 2
+    grid = codes.reshape(codes.shape[0], 1, 1, -1) if flat else codes
+    quantised = model.quantizer(grid.permute(0, 2, 3, 1)).quantized_vector
+    return quantised.reshape(codes.shape[0], -1) if flat else quantised
+
+
+def _through_iaf(model: Any, codes: Any) -> Any:
+    """VAE_IAF: pythae's forward passes the posterior code through ``iaf_flow.inverse`` before decoding."""
+    return model.iaf_flow.inverse(codes).out
+
+
+def _through_linear_flows(model: Any, codes: Any) -> Any:
+    """VAE_LinNF: pythae's forward passes the posterior code through each planar/radial layer of ``net``."""
+    for layer in model.net:
+        codes = layer(codes).out
+    return codes
+
+
+# What a pythae model does to a code between its encoder and its decoder in its own forward(),
+# by model_name: the interpolated code must take the same path, or the decoder sees codes it was
+# never trained on (a VQ-VAE's unquantised embeddings, a flow VAE's pre-flow z0). Models not
+# listed decode the code as it is (AE, VAE, beta-VAE, WAE, RAE, ...).
+_CODE_PATHS: dict[str, tuple[Any, str]] = {
+    "VQVAE": (_quantised, "embedding interpolated, quantised to the codebook before decoding (as VQVAE.forward)"),
+    "VAE_IAF": (_through_iaf, "posterior code interpolated, passed through the IAF flow before decoding (as VAE_IAF.forward)"),
+    "VAE_LinNF": (_through_linear_flows, "posterior code interpolated, passed through the linear flows before decoding (as VAE_LinNF.forward)"),
+}
+# Models whose forward() needs the input image again to decode (Hamiltonian steps use x): a code
+# alone cannot be decoded their way.
+_NEEDS_INPUT = {"HVAE", "RHVAE"}
+
+
 def _declared_range(model: Any) -> tuple[str, str]:
     """(value range, why) of a pythae model's decoder; "auto" when nothing in the model says."""
     leaves = [m for m in model.decoder.modules() if not list(m.children())]
@@ -72,6 +106,13 @@ class PythaeAdapter:
             self.value_range, self._range_source = _declared_range(model)
         else:
             self.value_range, self._range_source = value_range, "given"
+        model_name = str(getattr(model, "model_name", type(model).__name__))
+        if model_name in _NEEDS_INPUT:
+            raise AdapterError(
+                f"a pythae {model_name} decodes through Hamiltonian steps that need the input image, so a code alone "
+                "cannot be decoded as its forward() does; interpbench cannot score it faithfully"
+            )
+        self._code_path = _CODE_PATHS.get(model_name)
         self.torch_modules = [model]  # read by the Harness: tensors, eval mode, no_grad, device
         self._generator = torch.Generator().manual_seed(0)
 
@@ -98,6 +139,8 @@ class PythaeAdapter:
         return mean + torch.exp(0.5 * log_var) * eps
 
     def decode(self, codes: Any) -> Any:
+        if self._code_path is not None:
+            codes = self._code_path[0](self.model, codes)
         return self.model.decoder(codes)["reconstruction"]
 
     def scoring_info(self) -> dict[str, Any]:
@@ -107,6 +150,7 @@ class PythaeAdapter:
             "library": "pythae",
             "pythae_model": str(getattr(self.model, "model_name", type(self.model).__name__)),
             "code": code,
+            **({"decode_path": self._code_path[1]} if self._code_path is not None else {}),
             "declared_value_range": self.value_range,
             "value_range_source": self._range_source,
         }

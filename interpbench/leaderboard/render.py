@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import html
 import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..atomic import write_text_atomic
 from ..metrics import COLLAPSE_SPREAD
@@ -20,7 +24,7 @@ from .paper import PAPER_CITATION, PAPER_TABLE1, PaperRow, paper_key
 from .stats import overlaps
 from .table import Table
 
-__all__ = ["Table", "build_tables", "render_markdown", "render_html", "render_pages", "build"]
+__all__ = ["Table", "build_tables", "render_markdown", "render_html", "render_pages", "build", "md_text", "safe_path"]
 
 SCATTER = f"{FIGURES_DIR}/scatter.png"
 _SCALE_END = {"oracle": "perfect decoder: best possible", "pixels": "pixel crossfade: what a plain AE tends towards"}
@@ -110,6 +114,11 @@ def _protocol_text(protocol: dict) -> str:
     return f"{protocol['path']}, {protocol['pairs']}×{protocol['steps']}, seeds {','.join(map(str, protocol['seeds']))}"
 
 
+def _protocol_long(protocol: dict) -> str:
+    return (f"{protocol['pairs']} interpolation pairs × {protocol['steps']} steps ({protocol['path']}), protocol seeds "
+            f"{', '.join(map(str, protocol['seeds']))}, nearest of {protocol.get('bank_size', 10000):,} true lines, spec {SPEC_VERSION}")
+
+
 def by_protocol(ranked: list[Entry]) -> list[list[Entry]]:
     """``ranked`` split into groups of one protocol each, the largest group first, ranks kept.
 
@@ -122,16 +131,30 @@ def by_protocol(ranked: list[Entry]) -> list[list[Entry]]:
     return sorted(groups.values(), key=lambda g: (-len(g), _protocol_text(g[0].data["protocol"])))
 
 
+def _paper_row_of(entry: Entry) -> PaperRow | None:
+    """The paper's Table 1 row of a trained reference entry (None for built-ins and other models)."""
+    if entry.kind == "builtin":
+        return None
+    return next((r for r in PAPER_TABLE1 if paper_key(r.model) == paper_key(entry.name)), None)
+
+
+def _has_geodesic(group: list[Entry]) -> bool:
+    return any("geodesic_error" in e.data["summary"] for e in group)
+
+
 def _lines_table(group: list[Entry], key: str, title: str) -> Table:
-    """One ranked table of entries that share a protocol."""
+    """One ranked headline table of entries that share a protocol; the rest of each row in its details.
+
+    Headline: rank, model, budget, Mean Distance and Smoothness each with the paper's value beside
+    it, and the geodesic error where an entry has one. Details (one list per row): spread, 95%
+    intervals, unresolved neighbours, undefined count, hardware, training time, probes.
+    """
+    geodesic = _has_geodesic(group)
     table = Table(
         key=key,
         title=title,
-        columns=[
-            "#", "model", "Mean Distance ×10⁻³", "Smoothness", "geodesic error", "spread over (n)",
-            "Mean Distance 95% CI ×10⁻³", "Smoothness 95% CI", "not resolved from",
-            "undefined Smoothness", "preset · budget · training time · speed", "hardware", "protocol",
-        ],
+        columns=["#", "model", "budget", "Mean Distance ×10⁻³", "paper", "Smoothness", "paper",
+                 *(["geodesic error"] if geodesic else [])],
         rows=[],
     )
     for i, e in enumerate(group, 1):
@@ -147,16 +170,35 @@ def _lines_table(group: list[Entry], key: str, title: str) -> Table:
         proto = e.data["protocol"]
         name = _label(e) + (f" — scale end: {_SCALE_END[e.name]}" if e.kind == "builtin" and e.name in _SCALE_END else "")
         name += " — collapsed" if e.collapsed else ""
+        paper = _paper_row_of(e)
+        paper_md, paper_sm = _published(paper)[:2] if paper else ("—", "—")
         table.rows.append([
-            str(i), name,
-            _md_pm(md['mean'], md['std']), _sm_pm(sm), _geodesic_pm(e), _spread(e),
-            f"[{_md_e3(md['ci95'][0], _decimals_e3(md['mean']))}, {_md_e3(md['ci95'][1], _decimals_e3(md['mean']))}]",
-            "—" if sm["ci95"] is None else f"[{_sm(sm['ci95'][0])}, {_sm(sm['ci95'][1])}]", tie,
-            f"{e.data['summary']['n_undefined']} of {proto['pairs'] * len(proto['seeds']) * len(e.data['runs'])}",
-            _budget(e), _hardware(e), _protocol_text(proto),
+            str(i), name, _budget_short(e),
+            _md_pm(md['mean'], md['std']), paper_md, _sm_pm(sm), paper_sm,
+            *([_geodesic_pm(e)] if geodesic else []),
         ])
         table.row_ids.append(e.id)
+        t = e.data["training"] or {}
+        details = [
+            ("spread over (n)", _spread(e)),
+            ("Mean Distance 95% CI ×10⁻³", f"[{_md_e3(md['ci95'][0], _decimals_e3(md['mean']))}, {_md_e3(md['ci95'][1], _decimals_e3(md['mean']))}]"),
+            ("Smoothness 95% CI", "—" if sm["ci95"] is None else f"[{_sm(sm['ci95'][0])}, {_sm(sm['ci95'][1])}]"),
+            ("not resolved from", tie),
+            ("undefined Smoothness", f"{e.data['summary']['n_undefined']} of {proto['pairs'] * len(proto['seeds']) * len(e.data['runs'])}"),
+            ("training", _budget(e)),
+            ("training time", _duration(t["wall_clock_s"]) if t.get("wall_clock_s") else "—"),
+            ("hardware", _hardware(e)),
+            ("probes", ", ".join(f"{k} {v:.2f}%" for k, v in sorted(e.data.get("probes", {}).items())) or "—"),
+        ]
+        table.details.append(details)
     return table
+
+
+def _budget_short(entry: Entry) -> str:
+    t = entry.data["training"]
+    if t is None:
+        return "analytic" if entry.kind == "builtin" else "not given"
+    return f"{t['kimg']:g} kimg ({t['preset']})"
 
 
 def build_tables(entries: list[Entry]) -> list[Table]:
@@ -173,7 +215,7 @@ def build_tables(entries: list[Entry]) -> list[Table]:
     lines.notes = [
         "Lower is better for both metrics. Mean Distance is stored unscaled in the entries and printed ×10⁻³.",
         "mean ± std: over training seeds (population std, as the paper) when an entry has several training runs; "
-        "otherwise over protocol seeds (endpoint draws) of its single run. “spread over (n)” says which.",
+        "otherwise over protocol seeds (endpoint draws) of its single run; each row's “spread over (n)” says which.",
         "95% CI: percentile bootstrap (2,000 resamples, fixed RNG seed) over training runs, protocol seeds and "
         "interpolation pairs. Where two entries' intervals overlap, their difference is not resolved: "
         "“not resolved from” names those entries.",
@@ -186,6 +228,12 @@ def build_tables(entries: list[Entry]) -> list[Table]:
     ]
     for table in line_tables[1:]:
         table.notes = ["Ranked among themselves only: these entries were scored with another protocol than the first table's."]
+    for table, group in zip(line_tables, groups):
+        if group:
+            table.preamble = [f"Protocol: {_protocol_long(group[0].data['protocol'])}.",
+                              "Paper: the published mean ± std of the paper's Table 1 for the same model (ACAI paper, "
+                              "each run the median of its last 20 evaluations); open a row for its intervals, "
+                              "hardware, training time, probes and interpolation grid."]
     main_protocol = groups[0][0].data["protocol"] if groups[0] else None
 
     def marked(row: list[str], e: Entry) -> list[str]:
@@ -322,52 +370,98 @@ def _ordering_notes(trained: list[Entry]) -> list[str]:
     return notes
 
 
+# ---------------------------------------------------------------------------- escaping
+# Entry fields are user text (model names, hardware strings): they must land as text in both
+# pages. Markdown: line breaks become spaces (a newline would end a table row), HTML's special
+# characters become entities (GitHub renders inline HTML), and Markdown's own punctuation is
+# backslash-escaped, so no field can open a tag, a link, emphasis or a new table cell.
+_LINE_BREAKS = re.compile(r"[\r\n\t\f\v\u0085\u2028\u2029]+")
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
+# A figure path may only be a relative path of plain characters (never a scheme such as javascript:).
+_SAFE_PATH = re.compile(r"^(?![/\\])(?!.*\.\.)[A-Za-z0-9._/-]+$")
+
+
+def md_text(value: object) -> str:
+    """``value`` as inert Markdown text: one line, HTML-escaped, Markdown punctuation escaped."""
+    text = _LINE_BREAKS.sub(" ", str(value))
+    return _MD_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def safe_path(path: str | None) -> str | None:
+    """``path`` if it is a plain relative path (a figure under the leaderboard), else None."""
+    return path if path and _SAFE_PATH.match(path) else None
+
+
 # ---------------------------------------------------------------------------- markdown
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _md_row(cells: list[str]) -> str:
+    return "| " + " | ".join(md_text(c) for c in cells) + " |"
 
 
 def render_markdown(tables: list[Table], entries: list[Entry], figures: dict[str, str]) -> str:
-    """README.md: the tables, then the scatter plot and each entry's interpolation grid."""
+    """README.md: each headline table with its protocol stated once and each row's details below it."""
     out = [
         "# interpbench leaderboard",
         "",
-        f"Lines benchmark (spec {SPEC_VERSION}) of {len(entries)} entries. Generated by `interpbench leaderboard build` "
+        f"How well does an autoencoder interpolate? The ACAI paper's 32×32 lines benchmark (spec {SPEC_VERSION}), "
+        f"{len(entries)} entries; lower is better on every metric. Generated by `interpbench leaderboard build` "
         "from `results/*.json`; do not edit by hand. Also as a web page: `index.html`.",
         "",
     ]
     for t in tables:
-        out += [f"## {t.title}", ""]
+        out += [f"## {md_text(t.title)}", ""]
+        for line in t.preamble:
+            out += [md_text(line), ""]
         if t.rows:
-            out.append("| " + " | ".join(map(_md_cell, t.columns)) + " |")
+            out.append(_md_row(t.columns))
             out.append("|" + "|".join("---" for _ in t.columns) + "|")
-            out += ["| " + " | ".join(map(_md_cell, r)) + " |" for r in t.rows]
+            out += [_md_row(r) for r in t.rows]
             out.append("")
-        out += [f"{n}" + ("  " if i < len(t.notes) - 1 else "") for i, n in enumerate(t.notes)]
+        out += [md_text(n) + ("  " if i < len(t.notes) - 1 else "") for i, n in enumerate(t.notes)]
         out.append("")
-    out += ["## Plots", "", f"![Mean Distance vs Smoothness]({SCATTER})", ""]
-    for e in entries:
-        if e.id in figures:
-            out += [f"### {_label(e)}", "", f"![interpolation grid of {_label(e)}]({figures[e.id]})", ""]
+        if t.details:
+            out += [f"### Details: {md_text(t.title)}", ""]
+            for row_id, row, details in zip(t.row_ids, t.rows, t.details):
+                out += [f"#### {md_text(row[0])}. {md_text(row[1])}", ""]
+                out += [f"- **{md_text(label)}**: {md_text(value)}" for label, value in details]
+                grid = safe_path(figures.get(row_id))
+                if grid:
+                    out += ["", f"![interpolation grid of {md_text(row[1])}](<{grid}>)"]
+                out.append("")
+    out += ["## Mean Distance vs Smoothness", "", f"![Mean Distance vs Smoothness](<{SCATTER}>)", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
 # -------------------------------------------------------------------------------- html
 _CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1400px; padding: 0 1rem; color: #222; }
-h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.2rem; } h3 { font-size: 1rem; }
-table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }
-th, td { border: 1px solid #ccc; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222; line-height: 1.4; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.2rem; }
+p.lead { font-size: 1rem; max-width: 48rem; }
+table { border-collapse: collapse; font-size: 0.9rem; margin: 0.5rem 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.35rem 0.6rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #f1f3f5; }
-tbody tr:nth-child(even) { background: #fafafa; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-p.note { font-size: 0.8rem; color: #555; margin: 0.2rem 0; max-width: 70rem; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.headline td.num { white-space: nowrap; }
+tr.details td { border-bottom: 2px solid #ccc; padding-top: 0; }
+details summary { cursor: pointer; color: #0b57d0; font-size: 0.85rem; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.15rem 1rem; font-size: 0.85rem; margin: 0.5rem 0; }
+dt { color: #555; } dd { margin: 0; }
+p.note { font-size: 0.8rem; color: #555; margin: 0.3rem 0; max-width: 60rem; }
 div.wide { overflow-x: auto; max-width: 100%; }
-figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
+figure { margin: 1rem 0; } figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 0.8rem; color: #555; }
+@media (max-width: 700px) {
+  body { margin: 1rem auto; }
+  table.headline thead { display: none; }
+  table.headline, table.headline tbody, table.headline tr, table.headline td { display: block; width: 100%; box-sizing: border-box; }
+  table.headline tr.entry { border-top: 2px solid #ccc; padding-top: 0.3rem; }
+  table.headline tr.entry td { border: 0; padding: 0.1rem 0.3rem; text-align: right; white-space: normal; }
+  table.headline tr.entry td::before { content: attr(data-label); float: left; color: #555; padding-right: 0.5rem; }
+  table.headline tr.details td { border-bottom: 0; }
+  dl { grid-template-columns: 1fr; } dt { font-weight: 600; }
+}
 """
 
-_NUMERIC = ("Mean Distance", "Smoothness", "CI", "paper", "#", "undefined")
+_NUMERIC = ("Mean Distance", "Smoothness", "CI", "paper", "#", "undefined", "geodesic")
 
 
 def _is_numeric(column: str) -> bool:
@@ -375,50 +469,25 @@ def _is_numeric(column: str) -> bool:
     return column != "model" and not column.startswith("within") and any(k in column for k in _NUMERIC)
 
 
+@lru_cache(maxsize=1)
+def _templates() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(__file__).with_name("templates"))),
+        autoescape=True,  # every {{ value }} is HTML-escaped, entry text included
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
 def render_html(tables: list[Table], entries: list[Entry], figures: dict[str, str]) -> str:
-    """index.html: self-contained static page (no scripts), the same tables and the plots."""
-    e = html.escape
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<link rel="icon" href="data:,">',  # no favicon request: keeps the console clean on file:// and servers alike
-        "<title>interpbench leaderboard</title>",
-        f"<style>{_CSS}</style>",
-        "</head>",
-        "<body>",
-        "<h1>interpbench leaderboard</h1>",
-        f'<p class="note">Lines benchmark (spec {SPEC_VERSION}) of {len(entries)} entries. Generated by '
-        "<code>interpbench leaderboard build</code> from <code>results/*.json</code>.</p>",
-    ]
-    for t in tables:
-        out.append(f'<h2 id="{t.key}">{e(t.title)}</h2>')
-        if not t.rows:
-            out += [f'<p class="note">{e(n)}</p>' for n in t.notes]
-            continue
-        out.append(f'<div class="wide"><table id="table-{t.key}">')
-        out.append("<thead><tr>" + "".join(f'<th scope="col">{e(c)}</th>' for c in t.columns) + "</tr></thead>")
-        out.append("<tbody>")
-        for row_id, row in zip(t.row_ids, t.rows):
-            cells = "".join(
-                f'<td class="num">{e(v)}</td>' if _is_numeric(col) else f"<td>{e(v)}</td>"
-                for col, v in zip(t.columns, row)
-            )
-            out.append(f'<tr class="entry" data-id="{e(row_id)}">{cells}</tr>')
-        out.append("</tbody></table></div>")
-        out += [f'<p class="note">{e(n)}</p>' for n in t.notes]
-    out.append('<h2 id="plots">Plots</h2>')
-    out.append(f'<figure><img src="{e(SCATTER)}" alt="Mean Distance vs Smoothness scatter" width="720" height="480">'
-               "<figcaption>Mean Distance ×10⁻³ vs Smoothness: entries with 95% bootstrap intervals, paper Table 1 with ± std.</figcaption></figure>")
-    for entry in entries:
-        if entry.id in figures:
-            out.append(f'<figure><img src="{e(figures[entry.id])}" alt="interpolation grid of {e(_label(entry))}">'
-                       f"<figcaption>{e(_label(entry))}: rows are interpolations, columns are steps; under each decoded row, "
-                       "the nearest true line of each step.</figcaption></figure>")
-    out += ["</body>", "</html>"]
-    return "\n".join(out) + "\n"
+    """index.html: self-contained static page (no scripts): headline tables, each row's details, the plots."""
+    page = _templates().get_template("index.html.j2").render(
+        css=_CSS, spec=SPEC_VERSION, n_entries=len(entries), tables=tables, numeric=_is_numeric,
+        figures={k: v for k, v in figures.items() if safe_path(v)}, scatter=SCATTER,
+    )
+    return page
 
 
 # ------------------------------------------------------------------------------- build

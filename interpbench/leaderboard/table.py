@@ -17,3 +17,7 @@ class Table:
     rows: list[list[str]]
     row_ids: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Per row, (label, value) pairs shown when the row is opened (the headline tables' details).
+    details: list[list[tuple[str, str]]] = field(default_factory=list)
+    # The protocol and scoring hardware shared by every row, stated once above the table.
+    preamble: list[str] = field(default_factory=list)

@@ -34,6 +34,8 @@ class ProbeResult:
     timings: dict[str, float] = field(default_factory=dict)
     reference: dict[str, Any] | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
+    # The sanity checks' findings on the model's bridge (value range, layout), as {code, message}.
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -60,6 +62,7 @@ class ProbeResult:
                 dim *= int(n)
             cells = "".join(f"{acc[p]:>15.2f}" if p in acc else f"{'-':>15}" for p in probes)
             lines.append(f"{name[:23]:<24}{dim:>8}" + cells)
+        lines += [f"warning: {w.get('message')}" for w in self.warnings]
         prov = self.provenance
         if prov:
             lines += ["", f"interpbench {prov.get('package_version')} · spec {prov.get('spec_version')} · {prov.get('hardware')}"]
@@ -77,6 +80,7 @@ class ProbeResult:
             "timings": self.timings,
             "reference": self.reference,
             "provenance": self.provenance,
+            "warnings": list(self.warnings),
         }
 
     def to_json(self) -> str:
@@ -102,6 +106,7 @@ class ProbeResult:
                 timings=dict(data.get("timings") or {}),
                 reference=data.get("reference"),
                 provenance=dict(data.get("provenance") or {}),
+                warnings=[dict(w) for w in data.get("warnings") or []],
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DataError(f"malformed probe result record: {type(exc).__name__}: {exc}") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ from tqdm.auto import tqdm
 
 from ..adapters import Harness, as_harness
 from ..datasets import DataSplit, load_dataset
-from ..errors import AdapterError, OptionError
+from ..errors import AdapterError, InterpbenchWarning, OptionError
 from ..provenance import environment
 from .kmeans import DEFAULT_KMEANS_MAX_ITER, DEFAULT_RESTARTS, kmeans_probe
 from .linear import DEFAULT_C, DEFAULT_MAX_ITER, linear_probe
@@ -72,13 +73,17 @@ def _encode(harness: Harness, images: np.ndarray, dataset: str, tick: Callable[[
     return np.concatenate(chunks), shape
 
 
-def encode_split(harness: Harness, split: DataSplit, progress: bool | None = False) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Flattened codes of the training and test images, and the shape of one code."""
+def _require_declared_shape(harness: Harness, split: DataSplit) -> None:
     declared = _declared_shape(harness)
     if declared is not None and declared != split.image_shape:
         raise AdapterError(
             f"{harness.name} takes images of shape {declared}, but {split.name} images are {split.image_shape}"
         )
+
+
+def encode_split(harness: Harness, split: DataSplit, progress: bool | None = False) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Flattened codes of the training and test images, and the shape of one code."""
+    _require_declared_shape(harness, split)
     # The first few images go through alone, so a misfit model fails fast, before long encoding.
     _, code_shape = _encode(harness, split.test.images[:2], split.name, lambda: None)
     total = math.ceil(len(split.train) / harness.batch_size) + math.ceil(len(split.test) / harness.batch_size)
@@ -120,6 +125,31 @@ def _probe_harness(harness: Harness, split: DataSplit, chosen: tuple[str, ...], 
     return {"accuracy": accuracy, "code_shape": code_shape, "timings": {"encode": encode_s, **timings}}
 
 
+# Line images the bridge is checked on before probing (value_range="auto", sanity checks).
+_BRIDGE_IMAGES = 64
+
+
+def _check_bridge(harness: Harness, split: DataSplit, checks: bool) -> list[Any]:
+    """Settle ``value_range="auto"`` on the data set's first test images, and, for 32×32 data, run
+    the sanity checks on benchmark lines (protocol seed 0's endpoints; the checks' thresholds are
+    the line manifold's)."""
+    from ..adapters.sanity import roundtrip_warnings
+    from ..manifold import render
+    from ..protocol import endpoint_angles
+
+    _require_declared_shape(harness, split)
+    try:
+        harness.settle(split.test.images[:_BRIDGE_IMAGES])
+        if not checks or tuple(split.image_shape) != (32, 32):
+            return []
+        return roundtrip_warnings(harness, render(endpoint_angles(0, _BRIDGE_IMAGES // 2).T.ravel()))
+    except AdapterError as exc:
+        raise AdapterError(
+            f"{harness.name} could not encode and decode the {split.name} images (each {'×'.join(map(str, split.image_shape))}, "
+            f"values in [-1, 1]); is the model built for this image size? {exc}"
+        ) from exc
+
+
 def probe(
     model: Any,
     dataset: str | DataSplit,
@@ -131,15 +161,17 @@ def probe(
     restarts: int = DEFAULT_RESTARTS,
     with_pixels: bool = False,
     download: bool = False,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     device: str | None = None,
     layout: str | None = None,
     value_range: str | None = None,
+    dtype: Any = None,
     name: str | None = None,
     model_info: dict[str, Any] | None = None,
     progress: bool | None = False,
     threads: int | None = None,
     paper_codes: bool = True,
+    checks: bool = True,
 ) -> ProbeResult:
     """Encode ``dataset`` with ``model`` and run the linear and/or k-means probe on the codes.
 
@@ -148,6 +180,10 @@ def probe(
     (see :data:`interpbench.datasets.DATASETS`) or a ready :class:`DataSplit`. ``seed`` fixes the
     data draw and the probes' randomness. ``with_pixels`` adds the raw-pixel reference row.
     ``threads`` caps the BLAS/OpenMP threads of the probes (useful on a shared machine).
+    ``layout``, ``value_range`` (``"auto"`` included), ``batch_size``, ``device`` and ``dtype``
+    are as for :func:`interpbench.score`. Before probing, ``value_range="auto"`` is settled on the
+    first 64 test images, and with ``checks`` (32×32 data) the model encodes and decodes 64
+    benchmark lines under the same sanity checks as ``score`` (warnings in ``result.warnings``).
     A reference model (anything with ``for_probes()``) is probed on the codes the paper's probes
     saw: VAE on its encoder output before the μ / log σ² heads, VQ-VAE on its quantised code
     (``paper_codes=False``: on ``encode``, the code the benchmark interpolates). A model whose
@@ -169,14 +205,18 @@ def probe(
         dataset, data_dir, seed=seed, train_size=train_size, download_files=download, progress=progress,
         colour=channels == 3,
     )
-    harness = as_harness(model, name=name, layout=layout, value_range=value_range, batch_size=batch_size, device=device)
+    harness = as_harness(model, name=name, layout=layout, value_range=value_range, batch_size=batch_size, device=device, dtype=dtype)
     from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
-    with threadpool_limits(limits=threads):
-        main = _probe_harness(harness, split, chosen, seed, restarts, progress)
-        reference = None
-        if with_pixels:
-            reference = _probe_harness(as_harness("pixels", batch_size=max(batch_size, 1024)), split, chosen, seed, restarts, progress)
+    try:
+        with threadpool_limits(limits=threads):
+            found = _check_bridge(harness, split, checks)
+            main = _probe_harness(harness, split, chosen, seed, restarts, progress)
+            reference = None
+            if with_pixels:
+                reference = _probe_harness(as_harness("pixels", batch_size=max(harness.batch_size, 1024)), split, chosen, seed, restarts, progress)
+    finally:
+        harness.restore_modes()
     settings = {
         "probes": list(chosen),
         "seed": seed,
@@ -186,8 +226,11 @@ def probe(
         "kmeans_restarts": restarts,
         "kmeans": {"init": "random", "restarts": restarts, "max_iter": DEFAULT_KMEANS_MAX_ITER, "whitening": "SVD of training codes, singular value + 1e-5", "fit_on": "training codes", "assignment": "Hungarian on test codes"},
     }
+    for warning in found:
+        warnings.warn(warning.message, InterpbenchWarning, stacklevel=2)
     return ProbeResult(
-        model={"name": harness.name, **(model_info or {}), **codes_info},
+        warnings=[w.to_dict() for w in found],
+        model={"name": harness.name, **harness.describe(), **(model_info or {}), **codes_info},
         dataset=split.describe(),
         settings=settings,
         accuracy=main["accuracy"],
