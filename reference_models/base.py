@@ -132,6 +132,10 @@ class ReferenceModel(nn.Module):
 class ProbeView(nn.Module):
     """A reference model seen by the probes: ``encode`` is its :meth:`~ReferenceModel.probe_encode`."""
 
+    # Declared, so the harness does not try layouts by round trips (a colour model's decoder
+    # returns 3×32×32 images, which the benchmark's output check refuses).
+    input_layout = "NCHW"
+
     def __init__(self, model: ReferenceModel) -> None:
         super().__init__()
         self.model = model
