@@ -22,7 +22,7 @@ def test_settings_are_frozen_and_derive_the_schedule() -> None:
     assert (s.total_steps, s.eval_steps, s.checkpoint_steps) == (16, 4, 2)
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.kimg = 2.0  # type: ignore[misc]
-    assert s.recorded_values() == {"tf32": DEFAULT_TF32}
+    assert s.recorded_values() == {"tf32": DEFAULT_TF32, "dataset": "lines"}
     with pytest.raises(OptionError):
         s.replace(kimg=0)
 
@@ -34,14 +34,15 @@ def test_tf32_is_recorded_and_a_resume_must_keep_it(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="tf32 True, not False"):
         rm.train("baseline", tmp_path, resume=True, tf32=False, **{**TINY, "kimg": 0.03125})
     again = rm.train("baseline", tmp_path, resume=True, **{**TINY, "kimg": 0.03125})  # left out: the run's own
-    assert again.settings == {"tf32": True}
+    assert again.settings == {"tf32": True, "dataset": "lines"}
     assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["tf32"] is True
 
 
 def test_a_checkpoint_from_before_a_recorded_field_stands_for_its_legacy_value(tmp_path: Path) -> None:
     field = next(f for f in recorded_fields() if f.name == "tf32")
-    assert resolve_recorded([({}, tmp_path)], {"tf32": None}) == {"tf32": field.metadata["legacy"]}
-    assert resolve_recorded([], {"tf32": None}) == {"tf32": DEFAULT_TF32}
+    assert resolve_recorded([({}, tmp_path)], {"tf32": None})["tf32"] == field.metadata["legacy"]
+    assert resolve_recorded([], {"tf32": None})["tf32"] == DEFAULT_TF32
+    assert resolve_recorded([({}, tmp_path)], {})["dataset"] == "lines"  # checkpoints from before data sets
     with pytest.raises(CheckpointError, match="different tf32"):
         resolve_recorded([({"tf32": True}, tmp_path), ({"tf32": False}, tmp_path)], {"tf32": None})
 

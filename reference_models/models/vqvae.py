@@ -196,6 +196,14 @@ class VQVAE(ReferenceModel):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.bottleneck(z.reshape(-1, *self._code_shape))[0])
 
+    # The paper's probes read VQ-VAE's quantised code (the codebook vectors its h maps to), not h.
+    probe_code_description = "quantised code: the codebook vectors h maps to (vectors × dim values), as the paper's probes"
+
+    @torch.no_grad()
+    def probe_encode(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.encode(x)
+        return self.codebook[self.nearest_codes(self.project_vectors(h))].view(h.shape[0], -1)
+
     def code_diagnostics(self, codes: torch.Tensor) -> dict[str, Any]:
         """How many codebook entries the codes ``codes`` (n, latent, s, s) use when decoded."""
         idx = self.nearest_codes(self.project_vectors(codes))

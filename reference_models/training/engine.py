@@ -38,6 +38,8 @@ from .lock import RunLock
 from .resume import ResumeSettings, resume_settings
 from .seed_batch import SeedBatchTrainer
 from .settings import TrainSettings, resolve_recorded
+from .data_setup import LINES, channels_for, dataset_name, describe, resolve_dataset, stream_factory
+from .data_trail import DatasetEvaluator, dataset_evaluation_line, dataset_figure
 from .trail import code_diagnostics, collapse_summary, evaluation_entry, evaluation_line, paper_figure
 from .trainer import Trainer
 
@@ -78,6 +80,7 @@ class TrainRun:
     batched_seeds: int = 1  # runs trained together in one batched computation (``--seeds``)
     finished: bool = True  # False when stopped early (``stop_after_s``) with the budget not yet met
     settings: dict[str, Any] = field(default_factory=dict)  # the recorded TrainSettings fields (tf32, …)
+    dataset: dict[str, Any] = field(default_factory=lambda: {"name": LINES})  # what it trained on, with file checksums
 
     @property
     def final(self) -> dict[str, Any] | None:
@@ -85,7 +88,8 @@ class TrainRun:
 
     @property
     def paper_figure(self) -> dict[str, Any]:
-        return paper_figure(self.trail)
+        """The median of the last 20 evaluations: line metrics, or on a data set its probes and reconstruction."""
+        return paper_figure(self.trail) if self.dataset.get("name", LINES) == LINES else dataset_figure(self.trail)
 
     @property
     def is_paper_budget(self) -> bool:
@@ -154,6 +158,9 @@ def train(
     cuda_graph: bool | None = None,
     tf32: bool | None = None,
     slim_final_checkpoint: bool = False,
+    dataset: str | None = None,
+    data_dir: str | Path | None = None,
+    download: bool = False,
 ) -> TrainRun | list[TrainRun]:
     """Train reference model ``name`` into directory ``out`` and return its run record.
 
@@ -181,6 +188,10 @@ def train(
     matrix products use TF32; it is recorded, kept on resume, and does nothing on a CPU.
     ``slim_final_checkpoint`` writes one checkpoint when the training stops and none before,
     without optimiser and RNG state: it scores but cannot resume (for a machine that will be gone).
+    ``dataset`` (default: the preset's, else a resumed run's, else the line stream) trains on a
+    labelled data set's training part read from ``data_dir`` (``download`` fetches it first);
+    colour data sets train with ``channels=3``, and the trail records reconstruction error and
+    probe accuracies (:mod:`~.data_trail`) instead of line metrics.
 
     Every argument is resolved once into a :class:`~.settings.TrainSettings` that the rest of
     the engine reads. Only one training runs in a run directory at a time (:class:`~.lock.RunLock`):
@@ -191,6 +202,11 @@ def train(
     if preset is not None:
         get_preset(preset)
     make_config(key, **(config or {}))  # bad --set values are refused before a run directory is touched
+    # A named data set (or the preset's) is read and checked before any run directory is touched.
+    named = dataset_name(dataset, preset, get_preset(preset) if preset is not None else None)
+    data = resolve_dataset(named, data_dir, download=download, progress=progress) if named is not None else None
+    if named is not None:
+        config = {**(config or {}), "channels": channels_for(named, config)}
     if seeds is not None:
         seeds = [int(s) for s in seeds]
         if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
@@ -208,6 +224,8 @@ def train(
                 print(f"note: PID {lock.stale_owner.get('pid')} ended without releasing its lock on {str(run_dir)!r} "
                       "(killed?); this training takes it over", file=sys.stderr)
         runs = [_Run(key, run_dir, s, resume) for run_dir, s in dirs]
+        # Recorded settings first: a resume on another data set is named as such, not as the config it implies.
+        extra = resolve_recorded([(r.record, r.ckpt_path) for r in runs if r.record is not None], {"tf32": tf32, "dataset": named})
         resumed = {_settings(r, seed=r.seed, preset=preset, kimg=kimg, eval_every_kimg=eval_every_kimg, eval_pairs=eval_pairs,
                              eval_seed=eval_seed, config=config, bf16=bf16) for r in runs if r.record is not None}
         if len(resumed) > 1:
@@ -219,7 +237,13 @@ def train(
         else:
             preset = preset or "quick"
             fields = {**get_preset(preset).config_for(key), **(config or {})}
-        extra = resolve_recorded([(r.record, r.ckpt_path) for r in runs if r.record is not None], {"tf32": tf32})
+        if named is None and extra["dataset"] != LINES:  # a resume that left --dataset out: the run's own, re-read
+            recorded = runs[0].record.get("dataset_info") or {}  # type: ignore[union-attr]
+            data = resolve_dataset(extra["dataset"], data_dir if data_dir is not None else recorded.get("data_dir"),
+                                   download=download, progress=progress)
+        _check_same_files(runs, data)
+        if not found:
+            fields["channels"] = channels_for(extra["dataset"], config)
         p = get_preset(preset)
         every = float(p.eval_every_kimg if eval_every_kimg is None else eval_every_kimg)
         settings = TrainSettings(
@@ -231,8 +255,22 @@ def train(
             config=dataclasses.asdict(make_config(key, **fields)), device=dev, hardware=hardware_description(str(dev)),
             bf16=bool(bf16), channels_last=channels_last, cuda_graph=graphed, batched=seeds is not None,
             progress=progress, on_step=on_step, should_stop=should_stop,
-            slim_final_checkpoint=bool(slim_final_checkpoint), **extra)
+            slim_final_checkpoint=bool(slim_final_checkpoint), data=data,
+            data_dir=None if data is None else data.data_dir, **extra)
         return _train_runs(runs, settings)
+
+
+def _check_same_files(runs: list[_Run], data: Any) -> None:
+    """A resumed run must see the files it was trained on: a changed file is refused, naming it."""
+    if data is None:
+        return
+    now = {f["name"]: f["sha256"] for f in data.files}
+    for run in runs:
+        before = ((run.record or {}).get("dataset_info") or {}).get("files") or []
+        changed = [f["name"] for f in before if now.get(f["name"]) not in (None, f["sha256"])]
+        if changed:
+            raise CheckpointError(f"checkpoint {str(run.ckpt_path)!r} was trained on other {data.name} files: "
+                                  f"{', '.join(changed)} changed since; resume it with the files it was trained on")
 
 
 def _settings(run: _Run, **given: Any) -> ResumeSettings:
@@ -275,16 +313,22 @@ def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:
     key, dev, batched = settings.model, settings.device, settings.batched
     models = [build(key, seed=r.seed, **settings.config) for r in runs]
     model_config = dataclasses.asdict(models[0].config)
+    make_stream = stream_factory(settings.data, dev)
+    trained_on = describe(settings.dataset, settings.data)
+    # On a labelled data set the trail scores reconstruction and probes; line metrics mean nothing there.
+    on_data = None if settings.data is None else DatasetEvaluator(settings.dataset, settings.data_dir,
+                                                                   settings.data.channels, seed=settings.eval_seed)
     if batched:
         # vmap folds the seed axis into the convolutions' batch: channels_last buys nothing there.
         channels_last = False
-        stepper: Any = SeedBatchTrainer(models, [r.seed for r in runs], dev, bf16=settings.bf16, capturable=settings.cuda_graph)
+        stepper: Any = SeedBatchTrainer(models, [r.seed for r in runs], dev, bf16=settings.bf16, capturable=settings.cuda_graph,
+                                        make_stream=make_stream)
     else:
         channels_last = settings.channels_last
         if channels_last is None:  # a resumed run keeps its memory format, so it stays bit-exact
             channels_last = bool(runs[0].record.get("channels_last", False)) if runs[0].record else True
         stepper = Trainer(models[0], seed=runs[0].seed, device=dev, bf16=settings.bf16, channels_last=bool(channels_last),
-                          capturable=settings.cuda_graph)
+                          capturable=settings.cuda_graph, make_stream=make_stream)
     resumed = [r for r in runs if r.record is not None]
     if resumed:
         stepper.load_run_states([r.record for r in runs], [str(r.ckpt_path) for r in runs])
@@ -296,6 +340,9 @@ def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:
 
     def evaluate(i: int) -> None:
         run, model = runs[i], stepper.scoring_model(i)
+        if on_data is not None:
+            run.trail.append(on_data(model, stepper.step_count * batch / IMAGES_PER_KIMG, stepper.step_count))
+            return
         seed_i = settings.eval_seed + len(run.trail)
         # On an accelerator the nearest-line search runs there too (the same lines as on the CPU).
         # No sanity checks: an early, untrained model fails them by design.
@@ -316,7 +363,7 @@ def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:
             "eval": {"every_kimg": settings.eval_every_kimg, "pairs": settings.eval_pairs, "seed": settings.eval_seed},
             "bf16": settings.bf16, "channels_last": bool(channels_last), "batched_seeds": k, "cuda_graph": settings.cuda_graph,
             "train_seconds": run.prior_seconds + time.perf_counter() - started, "hardware": settings.hardware,
-            **settings.recorded_values(),
+            **settings.recorded_values(), "dataset_info": trained_on,
         })
 
     for run in runs:
@@ -347,7 +394,8 @@ def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:
             for i in range(k):
                 if due_eval:
                     evaluate(i)
-                    bar.write(f"[{key} seed {runs[i].seed}] {evaluation_line(runs[i].trail[-1])}")
+                    line = (evaluation_line if on_data is None else dataset_evaluation_line)(runs[i].trail[-1])
+                    bar.write(f"[{key} seed {runs[i].seed}] {line}")
                 if saved:
                     checkpoint(i)
             if on_step is not None:
@@ -371,7 +419,7 @@ def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:
                           checkpoint=str(run.ckpt_path), trail=run.trail, wall_seconds=wall,
                           samples_per_second=stepper.step_count * batch / wall if wall > 0 else 0.0, config=model_config,
                           device=str(dev), hardware=settings.hardware, batched_seeds=k, finished=stepper.step_count >= total,
-                          settings=settings.recorded_values())
+                          settings=settings.recorded_values(), dataset=trained_on)
         write_text_atomic(run.out / SUMMARY_NAME, json.dumps(record.to_dict(), indent=1) + "\n")
         out.append(record)
     return out

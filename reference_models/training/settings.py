@@ -74,6 +74,11 @@ class TrainSettings:
     # RNG state: for a machine that will not be there to resume on (``reproduce --pack``). It
     # saves a full checkpoint per evaluation (~19 MB per ACAI run, ~62 MB per VQ-VAE run).
     slim_final_checkpoint: bool = False
+    dataset: str = recorded("lines", legacy="lines",
+                            hint="resume it on the data set it was trained on (leave --dataset out)")
+    # The loaded training part of ``dataset`` (None: the line stream), and the directory it was read from.
+    data: Any = field(default=None, compare=False)
+    data_dir: str | None = field(default=None, compare=False)
     progress: bool | None = field(default=None, compare=False)
     on_step: Callable[[int], None] | None = field(default=None, compare=False)
     should_stop: Callable[[int], bool] | None = field(default=None, compare=False)

@@ -15,6 +15,7 @@ so checkpoints neither depend on the block size nor lose the drawn-ahead part of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,10 +25,14 @@ from interpbench.manifold import draw_angles, render
 
 from .render import render_torch
 
-__all__ = ["LineStream", "DEVICE_BLOCK_STEPS"]
+__all__ = ["LineStream", "StreamFactory", "DEVICE_BLOCK_STEPS"]
 
 # Batches drawn and rendered at once on an accelerator: 256 × 64 images = 16 MiB of fp32 per run.
 DEVICE_BLOCK_STEPS = 256
+
+# (data seed, batch size, device) -> a stream with next() / state() / set_state(): LineStream, or a
+# data set's DatasetStream bound to its images.
+StreamFactory = Callable[[Any, int, torch.device], Any]
 
 
 class LineStream:
