@@ -1,4 +1,8 @@
-"""Several models scored under one protocol: one comparison table, one scatter beside the paper's Table 1."""
+"""Several models scored under one protocol: one comparison table, and the scatter points beside the paper's Table 1.
+
+The scatter itself is drawn by :func:`interpbench.figures.comparison_figure` (figures imports this
+module, never the other way round).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,10 @@ from .errors import OptionError
 from .leaderboard.paper import PAPER_TABLE1
 from .result import NOT_COMPARABLE, Result, smoothness_text
 
-__all__ = ["comparison_table", "paper_points", "comparison_figure"]
+__all__ = ["comparison_table", "paper_points", "result_points", "check_same_protocol"]
 
 
-def _check_same_protocol(results: Sequence[Result]) -> None:
+def check_same_protocol(results: Sequence[Result]) -> None:
     if not results:
         raise OptionError("nothing to compare: no results given")
     first = results[0].protocol
@@ -26,7 +30,7 @@ def _check_same_protocol(results: Sequence[Result]) -> None:
 def comparison_table(results: Sequence[Result]) -> str:
     """One row per model: Mean Distance ×10⁻³ and Smoothness (mean ± std over protocol seeds), the
     undefined count, the geodesic error, reconstruction MSE and the sanity warnings. All results share one protocol."""
-    _check_same_protocol(results)
+    check_same_protocol(results)
     p = results[0].protocol
     n_paths = p.pairs * len(p.seeds)
     width = max(12, *(len(r.name) for r in results)) + 2
@@ -74,19 +78,3 @@ def result_points(results: Sequence[Result]) -> tuple[list[dict[str, Any]], list
         md, md_sd, sm, sm_sd = r.mean_distance * 1e3, r.mean_distance_std * 1e3, r.smoothness, r.smoothness_std
         points.append(dict(label=r.name, md=md, sm=sm, filled=True, md_err=(md - md_sd, md + md_sd), sm_err=(sm - sm_sd, sm + sm_sd)))
     return points, skipped
-
-
-def comparison_figure(results: Sequence[Result]):  # type: ignore[no-untyped-def]
-    """Mean Distance vs Smoothness of ``results`` (filled, ± std over seeds) beside the paper's Table 1 (open).
-
-    Models whose Smoothness is undefined on every interpolation have no place on the plot and
-    are named in the title instead.
-    """
-    from .figures import scatter_figure
-
-    _check_same_protocol(results)
-    points, skipped = result_points(results)
-    title = "Lines benchmark: compared models (filled, ± std over protocol seeds) and paper Table 1 (open, ± std)"
-    if skipped:
-        title += f"\nnot drawn, Smoothness undefined: {', '.join(skipped)}"
-    return scatter_figure(paper_points() + points, title=title)

@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_path
+from .compare import check_same_protocol, paper_points, result_points
 from .errors import OptionError
 from .factor_space import CIRCLE
 from .suites import get_suite
 from .result import Result
 
-__all__ = ["FIGURE_KINDS", "figure_kind_for", "grid_figure", "grid_size", "trajectory_figure", "scatter_figure", "save_figure", "write_figure"]
+__all__ = ["FIGURE_KINDS", "figure_kind_for", "grid_figure", "grid_size", "trajectory_figure", "scatter_figure", "comparison_figure", "save_figure", "write_figure"]
 
 FIGURE_KINDS = ("grid", "trajectory", "scatter")
 DPI = 100
@@ -180,6 +181,20 @@ def scatter_figure(points: list[dict[str, Any]], title: str | None = None):  # t
     return fig
 
 
+def comparison_figure(results: Sequence[Result]):  # type: ignore[no-untyped-def]
+    """Mean Distance vs Smoothness of ``results`` (filled, ± std over seeds) beside the paper's Table 1 (open).
+
+    Models whose Smoothness is undefined on every interpolation have no place on the plot and
+    are named in the title instead.
+    """
+    check_same_protocol(results)
+    points, skipped = result_points(results)
+    title = "Lines benchmark: compared models (filled, ± std over protocol seeds) and paper Table 1 (open, ± std)"
+    if skipped:
+        title += f"\nnot drawn, Smoothness undefined: {', '.join(skipped)}"
+    return scatter_figure(paper_points() + points, title=title)
+
+
 def save_figure(fig, path: str | os.PathLike[str]) -> None:  # type: ignore[no-untyped-def]
     """Write ``fig`` as PNG atomically and free it (figures hold a lot of memory)."""
     plt = _pyplot()
@@ -207,8 +222,6 @@ def write_figure(result: Result, path: str | os.PathLike[str], kind: str | None 
     """Draw the ``kind`` figure of ``result`` (or the kind the file name suggests) into ``path``; return the kind."""
     kind = figure_kind_for(path, kind)
     if kind == "scatter":
-        from .compare import comparison_figure
-
         fig = comparison_figure([result])
     else:
         fig = grid_figure(result) if kind == "grid" else trajectory_figure(result)

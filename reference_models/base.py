@@ -16,7 +16,7 @@ from torch import nn
 
 from .networks import Decoder, Encoder, spec_init_
 
-__all__ = ["ModelConfig", "ReferenceModel"]
+__all__ = ["ModelConfig", "ReferenceModel", "ProbeView"]
 
 
 @dataclass
@@ -28,6 +28,9 @@ class ModelConfig:
     latent: int = 16
     lr: float = 1e-4
     batch_size: int = 64
+    # Image channels: 1 for lines, digits and MNIST; 3 for SVHN and CIFAR-10, which the paper's
+    # code trained in colour. The benchmark (lines) and grey data sets need 1.
+    channels: int = 1
 
 
 class ReferenceModel(nn.Module):
@@ -48,8 +51,8 @@ class ReferenceModel(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
-        self.encoder = Encoder(config.depth, config.scales, config.latent)
-        self.decoder = Decoder(config.depth, config.scales, config.latent)
+        self.encoder = Encoder(config.depth, config.scales, config.latent, config.channels)
+        self.decoder = Decoder(config.depth, config.scales, config.latent, config.channels)
 
     # ----------------------------------------------------------- benchmark API
     input_layout = "NCHW"  # read by interpbench's harness: no layout trials for the reference models
@@ -108,6 +111,41 @@ class ReferenceModel(nn.Module):
         """Undo :meth:`compact_state`: a ``state_dict`` that loads into the model (identity for full states)."""
         return dict(state)
 
+    # ------------------------------------------------------------- probe API
+    # What the paper's downstream probes saw (its classifier and k-means on the codes): for most
+    # models the code the benchmark interpolates; VAE and VQ-VAE override it (see there).
+    probe_code_description = "encoder output (the code the benchmark interpolates)"
+
+    def probe_encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The codes the downstream probes score, as the paper's code fed them to its classifier."""
+        return self.encode(x)
+
+    def for_probes(self) -> ProbeView:
+        """This model with ``encode`` replaced by :meth:`probe_encode` (what ``interpbench probe`` scores)."""
+        return ProbeView(self)
+
     def scoring_info(self) -> dict[str, Any]:
         """How ``encode`` turns images into codes when scored, for the result's record (VAE: sample or mean)."""
         return {}
+
+
+class ProbeView(nn.Module):
+    """A reference model seen by the probes: ``encode`` is its :meth:`~ReferenceModel.probe_encode`."""
+
+    # Declared, so the harness does not try layouts by round trips (a colour model's decoder
+    # returns 3×32×32 images, which the benchmark's output check refuses).
+    input_layout = "NCHW"
+
+    def __init__(self, model: ReferenceModel) -> None:
+        super().__init__()
+        self.model = model
+        self.config = model.config
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model.probe_encode(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.model.decode(z)
+
+    def scoring_info(self) -> dict[str, Any]:
+        return {"probe_codes": self.model.probe_code_description}

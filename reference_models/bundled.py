@@ -4,26 +4,26 @@ A bundled checkpoint is a training checkpoint with the optimiser and RNG states 
 matter only for resuming): weights, config, preset, budget, seed, evaluation trail and training
 time. The registry (:mod:`reference_models.registry`) names the file and its sha256 per model;
 :func:`bundled_checkpoint` refuses a file whose hash differs, so a corrupt or swapped file is
-caught before its weights are used.
+caught before its weights are used. Writing a bundle is :mod:`reference_models.bundle_export`'s job (it
+needs the registry, which imports this module).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from interpbench.errors import CheckpointError
 
-from .training.checkpoint import file_sha256, read_checkpoint, save_checkpoint
+from .training.checkpoint import file_sha256
 
-__all__ = ["BundledCheckpoint", "BUNDLE_DIR", "bundled_checkpoint", "export_bundle"]
+__all__ = ["BundledCheckpoint", "BUNDLE_DIR", "bundled_checkpoint", "BUNDLE_KEEP"]
 
 BUNDLE_DIR = Path(__file__).resolve().parent / "checkpoints"
 
 # What a bundle keeps of a training checkpoint (read_checkpoint's required keys among them).
-_KEEP = ("model", "config", "state_dict", "seed", "step", "kimg_done", "kimg_target", "preset", "trail", "eval",
-         "bf16", "train_seconds", "hardware", "package_version", "spec_version", "torch_version")
+BUNDLE_KEEP = ("model", "config", "state_dict", "seed", "step", "kimg_done", "kimg_target", "preset", "trail", "eval",
+         "bf16", "train_seconds", "hardware", "package_version", "spec_version", "torch_version", "tf32")
 
 
 class BundledCheckpoint(NamedTuple):
@@ -53,23 +53,3 @@ def bundled_checkpoint(name: str, bundle: BundledCheckpoint | None) -> Path:
             f"{bundle.sha256[:12]}…; the file is corrupt or was replaced"
         )
     return path
-
-
-def export_bundle(checkpoint: str | os.PathLike[str], dest: str | os.PathLike[str]) -> tuple[Path, str]:
-    """Write the shippable part of training ``checkpoint`` to ``dest``; returns (path, sha256).
-
-    The weights go through the model's ``compact_state`` (VQ-VAE keeps its used codebook
-    entries exactly and the rest in float16); loading expands them again.
-    """
-    from .registry import build  # the registry names bundles, so it imports this module first
-
-    record: dict[str, Any] = read_checkpoint(checkpoint)
-    payload = {k: record[k] for k in _KEEP if k in record}
-    payload["state_dict"] = build(record["model"], **record["config"]).compact_state(record["state_dict"])
-    # save_checkpoint stamps the versions of *this* export; keep the training run's own stamps.
-    trained_with = {k: payload.pop(k) for k in ("package_version", "spec_version", "torch_version") if k in payload}
-    payload["trained_with"] = trained_with
-    dest = Path(dest)
-    save_checkpoint(dest, payload)
-    return dest, file_sha256(dest)
-

@@ -27,6 +27,7 @@ _RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
     "scales": (lambda v: 0 <= v <= 5, "an integer from 0 to 5"),
     "latent": (lambda v: v >= 1, "a positive integer"),
     "batch_size": (lambda v: v >= 1, "a positive integer"),
+    "channels": (lambda v: v in (1, 3), "1 (grey) or 3 (colour)"),
     "lr": (lambda v: v > 0, "a positive number"),
     "critic_lr": (lambda v: v > 0, "a positive number (or null: the same as lr)"),
     "disc_lr": (lambda v: v > 0, "a positive number (or null: the same as lr)"),

@@ -32,19 +32,19 @@ class ModelEntry(NamedTuple):
 
 MODELS: dict[str, ModelEntry] = {
     "baseline": ModelEntry(BaselineConfig, Baseline, "plain autoencoder, MSE loss",
-                           bundled=BundledCheckpoint("baseline-cpu-s0.pt", "43769864618be8b08d13a031d8812c2a096fd3dfc14f47671b3c55372449ad7d", "cpu", 250)),
+                           bundled=BundledCheckpoint("baseline-cpu-s0.pt", "25baca2bd52d53d379350432ec7f0fb5fd7915325960833ff1cc3ed8ffcf208a", "cpu", 250)),
     "dropout": ModelEntry(DropoutConfig, Dropout, "dropout (keep 0.5) on the latent while training",
-                          bundled=BundledCheckpoint("dropout-cpu-s0.pt", "d8eafa2ec1e54f233abbf9a79fea0b9e0f244f6d9f3a0716c34c8bfe65ad0574", "cpu", 250)),
+                          bundled=BundledCheckpoint("dropout-cpu-s0.pt", "a0cdfcb3e7ca5c633c6779a03d87696f339b44d51441259cc77a8943a28e96ae", "cpu", 250)),
     "denoising": ModelEntry(DenoisingConfig, Denoising, "encoder sees x + N(0, 1) noise",
-                            bundled=BundledCheckpoint("denoising-cpu-s0.pt", "f7ac4d9919502d5c887f5ed5eea01ebc4349f4bb1d3521fd10e185cc0e60e73b", "cpu", 250)),
+                            bundled=BundledCheckpoint("denoising-cpu-s0.pt", "7096ecd1c277fbfd4aaeefa04f5aabb564d3945ad1f9e5a02929cc1455fc0c5f", "cpu", 250)),
     "vae": ModelEntry(VAEConfig, VAE, "variational AE, Bernoulli decoder, β = 1",
-                      bundled=BundledCheckpoint("vae-cpu-s0.pt", "c1c7c81a474ef00f207739a23c8869bcd8a3567a18f5993d13d88e71a0615b2d", "cpu", 256)),
+                      bundled=BundledCheckpoint("vae-cpu-s0.pt", "5a603c57453682eede9883463ca5f4f22e3740791994c7c179b131ac073fd79b", "cpu", 256)),
     "aae": ModelEntry(AAEConfig, AAE, "adversarial AE, MLP discriminator vs N(0, I)",
-                      bundled=BundledCheckpoint("aae-cpu-s0.pt", "273da00af650b2f6484f495a1ad1ecbbe1b2581fff70ea9597dedad7e3b74de8", "cpu", 256)),
+                      bundled=BundledCheckpoint("aae-cpu-s0.pt", "eb0e7848ecbd5f773bfc0187c4697abb63371047ad7ec0a858ca4035f78d5ca3", "cpu", 256)),
     "vqvae": ModelEntry(VQVAEConfig, VQVAE, "vector-quantised AE, EMA codebook",
-                        bundled=BundledCheckpoint("vqvae-cpu-s0.pt", "1ef417e67771feab9337061d221da734b96c72a868a3c089d6465abe0f61c12a", "cpu", 256)),
+                        bundled=BundledCheckpoint("vqvae-cpu-s0.pt", "bde38cebc4952a239e2bc1490c8e43de92a81e26b7ee59cf33ea6cdaae48be70", "cpu", 256)),
     "acai": ModelEntry(ACAIConfig, ACAI, "adversarially constrained interpolation (critic on mixes)",
-                       bundled=BundledCheckpoint("acai-cpu-s0.pt", "68a66b5270d0fef78886dfc14b2a44ecad6ffd3878c84a872c8def649b2ba810", "cpu", 250)),
+                       bundled=BundledCheckpoint("acai-cpu-s0.pt", "68c3ed6216699f6a8424634e629de82a34aab74ce5726481aa6181c5419ae3d1", "cpu", 250)),
 }
 
 

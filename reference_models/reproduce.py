@@ -11,6 +11,7 @@ where it stopped and skips what is filed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -65,6 +66,10 @@ def reproduce(
     progress: bool | None = None,
     batched: bool | None = None,
     echo: Callable[[str], None] = print,
+    pack: str | Path | None = None,
+    tf32: bool | None = None,
+    cuda_graph: bool | None = None,
+    score_pairs: int | None = None,
 ) -> list[ModelOutcome]:
     """Train, score and file the Table 1 set into ``out``; returns one :class:`ModelOutcome` per model.
 
@@ -72,8 +77,20 @@ def reproduce(
     continue). Entries are filed in ``leaderboard`` (default ``out/leaderboard``). ``batched``
     trains a model's seeds as one batched computation; by default only on an accelerator, since
     on a 2-core CPU batching measured slower than one seed after another (see the README).
+
+    ``score_pairs`` (default: the protocol's 256) is for rehearsals only. ``pack`` (a new or empty folder) is for a machine that will be gone afterwards: training stops
+    early enough before ``minutes`` to score every run it trained, each run keeps one slim
+    checkpoint, and the runs, scores, probes and provenance are packed into ``pack``
+    (:mod:`reference_models.pack`) instead of being filed; ``interpbench reproduce --unpack``
+    files them on a CPU. Nothing on this path imports jsonschema or Ray.
     """
-    from interpbench.leaderboard import add_entry, entry_from_results
+    if pack is not None:
+        return _reproduce_packed(out, Path(pack), models=models, seeds=seeds, preset=preset, kimg=kimg, minutes=minutes,
+                                 device=device, eval_every_kimg=eval_every_kimg, eval_pairs=eval_pairs,
+                                 score_seeds=score_seeds, probe_restarts=probe_restarts, config=config, progress=progress,
+                                 batched=batched, echo=echo, tf32=tf32, cuda_graph=cuda_graph,
+                                 score_pairs=score_pairs)
+    from interpbench.leaderboard import add_entry, entry_from_results  # needs jsonschema: only when filing here
 
     names = [canonical_name(m) for m in models]
     if len(set(names)) != len(names):
@@ -98,7 +115,8 @@ def reproduce(
             outcomes.append(ModelOutcome(name, "not started"))
             continue
         settings = dict(preset=preset, kimg=kimg, device=device, resume=True, eval_every_kimg=eval_every_kimg,
-                        eval_pairs=eval_pairs, config=config, progress=progress, should_stop=out_of_time)
+                        eval_pairs=eval_pairs, config=config, progress=progress, should_stop=out_of_time, tf32=tf32,
+                        cuda_graph=cuda_graph)
         if batched if batched is not None else pick_device(device).type != "cpu":
             runs = train(name, out / name, seeds=list(seeds), **settings)
         else:  # the same run directories, one seed after another
@@ -112,7 +130,7 @@ def reproduce(
         records, probes = [], None
         for i, run in enumerate(runs):
             model, info = load_trained(name, run.checkpoint, device=device)
-            result = _score(model, info, score_seeds)
+            result = _score(model, info, score_seeds, score_pairs)
             records.append(result.to_dict())
             if i == 0:
                 probes = _lines_probes(model, info, probe_restarts)
@@ -130,13 +148,102 @@ def reproduce(
     return outcomes
 
 
-def _score(model: Any, info: dict[str, Any], seeds: Sequence[int]) -> Any:
+def _reproduce_packed(out: str | Path, pack: Path, *, models: Sequence[str], seeds: Sequence[int], preset: str,
+                      kimg: float | None, minutes: float | None, device: str | None, eval_every_kimg: float | None,
+                      eval_pairs: int | None, score_seeds: Sequence[int], probe_restarts: int, config: dict[str, Any] | None,
+                      progress: bool | None, batched: bool | None, echo: Callable[[str], None],
+                      tf32: bool | None, cuda_graph: bool | None, score_pairs: int | None) -> list[ModelOutcome]:
+    """:func:`reproduce` with ``pack``: deadline-bound training, every run scored here, packed for filing elsewhere."""
+    from interpbench.provenance import environment
+
+    from .bundle_export import export_bundle
+    from .pack import PackedRun, write_pack
+    from .registry import build, make_config
+    from .training.presets import get_preset
+
+    names = [canonical_name(m) for m in models]
+    if len(set(names)) != len(names):
+        raise OptionError(f"a model is named twice in {list(models)}")
+    if minutes is not None and minutes <= 0:
+        raise OptionError(f"minutes must be positive, got {minutes}")
+    if pack.exists() and (not pack.is_dir() or any(pack.iterdir())):
+        raise OptionError(f"--pack {str(pack)!r} is not an empty folder; pack into a new or empty one")
+    get_preset(preset)
+    out = Path(out)
+    started = time.monotonic()
+    deadline = None if minutes is None else started + 60.0 * minutes
+    packed: list[PackedRun] = []
+    outcomes: list[ModelOutcome] = []
+    for rank, name in enumerate(names):
+        fields = {**get_preset(preset).config_for(name), **(config or {})}
+        # What scoring and probing this model's runs will cost, timed on an untrained copy here:
+        # training stops that long (plus a margin) before the deadline.
+        per_seed, probe_s = _scoring_cost(build(name, **dataclasses.asdict(make_config(name, **fields))), device, probe_restarts,
+                                          score_pairs)
+        reserve = 1.25 * (len(seeds) * len(score_seeds) * per_seed + probe_s) + 5.0
+        stop_at = None if deadline is None else deadline - reserve
+        if stop_at is not None and time.monotonic() >= stop_at:
+            echo(f"{name}: not started (its scoring needs ~{reserve:.0f} s; the deadline is nearer)")
+            outcomes.append(ModelOutcome(name, "not started"))
+            continue
+
+        def out_of_time(_step: int = 0, stop_at: float | None = stop_at) -> bool:
+            return stop_at is not None and time.monotonic() >= stop_at
+
+        settings = dict(preset=preset, kimg=kimg, device=device, eval_every_kimg=eval_every_kimg, eval_pairs=eval_pairs,
+                        config=config, progress=progress, should_stop=out_of_time, tf32=tf32, slim_final_checkpoint=True,
+                        cuda_graph=cuda_graph)
+        if batched if batched is not None else pick_device(device).type != "cpu":
+            runs = train(name, out / name, seeds=list(seeds), **settings)
+        else:
+            runs = [train(name, run_directory(out / name, s), seed=s, **settings) for s in seeds]
+        runs = [r for r in runs if r.steps > 0]  # stopped before a single step: nothing to score
+        for i, run in enumerate(runs):
+            slim, _ = export_bundle(run.checkpoint, Path(run.checkpoint).with_name("slim.pt"))
+            model, info = load_trained(name, slim, device=device)
+            result = _score(model, info, score_seeds, score_pairs).to_dict()
+            probes = _lines_probes(model, info, probe_restarts) if i == 0 else None
+            packed.append(PackedRun(name, run.seed, slim, run.to_dict(), result, probes,
+                                    extra={"seed_rank": i, "model_rank": rank}))
+        state = "trained" if all(r.finished for r in runs) else "stopped"
+        echo(f"{name}: {state} {len(runs)} seeds, {runs[0].steps if runs else 0} steps; scored and ready to pack")
+        outcomes.append(ModelOutcome(name, "packed" if runs else "not started", runs=runs,
+                                     figures=[paper_figure(r.trail) for r in runs]))
+    provenance = {**environment(str(pick_device(device))), "command": {
+        "models": names, "seeds": list(seeds), "preset": preset, "kimg": kimg, "minutes": minutes,
+        "score_seeds": list(score_seeds), "probe_restarts": probe_restarts, "config": config or {}, "tf32": tf32},
+        "wall_seconds": time.monotonic() - started}
+    path = write_pack(pack, packed, provenance, echo=echo)
+    echo(f"packed {len(packed)} runs into {path.parent} ({time.monotonic() - started:.0f} s in all)")
+    for line in table1_lines(outcomes):
+        echo(line)
+    return outcomes
+
+
+def _scoring_cost(model: Any, device: str | None, restarts: int, pairs: int | None) -> tuple[float, float]:
+    """Seconds to score one protocol seed and to probe, timed on ``model`` (untrained: same work)."""
     import interpbench
 
-    return interpbench.score(model, seeds=list(seeds), model_info=info, keep_images=False)
+    dev = pick_device(device)
+    model = model.to(dev).eval()
+    t0 = time.perf_counter()
+    interpbench.score(model, seeds=[0], keep_images=False, checks=False, **({"pairs": pairs} if pairs else {}),
+                      search_device=None if dev.type == "cpu" else str(dev))
+    t1 = time.perf_counter()
+    _lines_probes(model, None, restarts)
+    return t1 - t0, time.perf_counter() - t1
 
 
-def _lines_probes(model: Any, info: dict[str, Any], restarts: int) -> dict[str, float]:
+def _score(model: Any, info: dict[str, Any], seeds: Sequence[int], pairs: int | None = None) -> Any:
+    import interpbench
+
+    # The nearest-line search runs where the model is (the same lines as on a CPU).
+    where = next(model.parameters()).device
+    return interpbench.score(model, seeds=list(seeds), model_info=info, keep_images=False, **({"pairs": pairs} if pairs else {}),
+                             search_device=None if where.type == "cpu" else str(where))
+
+
+def _lines_probes(model: Any, info: dict[str, Any] | None, restarts: int) -> dict[str, float]:
     from interpbench.probes import probe
 
     result = probe(model, "lines", restarts=restarts, model_info=info)

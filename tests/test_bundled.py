@@ -11,7 +11,8 @@ import interpbench
 import reference_models as rm
 from interpbench.errors import CheckpointError
 from reference_models import bundled as bundled_module
-from reference_models.bundled import BundledCheckpoint, export_bundle
+from reference_models.bundle_export import export_bundle
+from reference_models.bundled import BundledCheckpoint
 from reference_models.registry import MODELS
 
 SMALL = {"depth": 4, "batch_size": 8}
@@ -38,8 +39,12 @@ def test_bundle_keeps_weights_and_provenance_but_not_optimiser_state(run_dir: Pa
     shipped = torch.load(bundle, weights_only=True)
     assert "optimizers" not in shipped and "rng" not in shipped
     assert bundle.stat().st_size < (run_dir / "checkpoint.pt").stat().st_size / 2
+    from reference_models.loading import decoded_state
+
+    assert shipped["weight_bits"] == 23 and shipped["encoded_state"]  # the default: lossless, compressed
+    weights = decoded_state(shipped, str(bundle))
     for key in full["state_dict"]:
-        assert torch.equal(full["state_dict"][key], shipped["state_dict"][key]), key
+        assert torch.equal(full["state_dict"][key], weights[key]), key
     assert shipped["trail"] == full["trail"] and shipped["train_seconds"] == full["train_seconds"]
     assert shipped["trained_with"]["package_version"] == full["package_version"]
 
@@ -131,7 +136,9 @@ def test_vqvae_bundle_is_compact_and_scores_like_the_full_checkpoint(tmp_path: P
              config={**SMALL, "codebook_size": 4096})
     path, _ = export_bundle(run / "checkpoint.pt", tmp_path / "vqvae.pt")
     full = torch.load(run / "checkpoint.pt", weights_only=True)["state_dict"]
-    shipped = torch.load(path, weights_only=True)["state_dict"]
+    from reference_models.loading import decoded_state
+
+    shipped = decoded_state(torch.load(path, weights_only=True), str(path))  # the compacted state, decoded
     assert "ema_sum" not in shipped and shipped["codebook_fp16"].dtype == torch.float16
     buffers = lambda state: sum(t.numel() * t.element_size() for k, t in state.items() if k.startswith(("codebook", "ema")))  # noqa: E731
     assert buffers(shipped) < 0.27 * buffers(full)

@@ -183,6 +183,38 @@ def test_vqvae_pruned_search_finds_the_exhaustive_nearest_codes(regime: str) -> 
     assert torch.equal(model.nearest_codes(vectors), nearest_exhaustive(vectors, model.codebook))
 
 
+def test_vqvae_search_index_follows_an_ema_update_that_autograd_never_saw() -> None:
+    """A CUDA graph replay rewrites the codebook without bumping its ``_version`` (finding 1).
+
+    ``.data`` views share the storage but not the version counter, so an EMA update through them
+    is, to the cache, what a replayed one is: the next eval-mode search must use the new
+    codebook, not the norm-sorted copy of the old one.
+    """
+    from reference_models.models.vqvae import nearest_exhaustive
+
+    gen = torch.Generator().manual_seed(3)
+    k = 4096
+    model = rm.build("vqvae", codebook_size=k, decay=0.0).eval()  # decay 0: one update replaces the codebook
+    old_live, new_live = torch.randperm(k, generator=gen)[:48].split(24)
+    with torch.no_grad():  # trained-like: unused codes far away, so the pruned search really prunes
+        model.codebook.mul_(1000.0)
+        model.codebook[old_live] = torch.randn(24, 256, generator=gen) * 0.5
+        model.ema_count[old_live] = 1.0
+    near_old = model.codebook[old_live].repeat(20, 1) + 0.01 * torch.randn(480, 256, generator=gen)
+    assert torch.equal(model.nearest_codes(near_old), nearest_exhaustive(near_old, model.codebook))  # index built
+
+    targets = torch.randn(24, 256, generator=gen) * 0.5
+    update = {"ema_vectors": targets.repeat(4, 1), "ema_index": new_live.repeat(4)}
+    versions = (model.codebook._version, model.ema_count._version)
+    model.update_buffers(update, {name: b.data for name, b in model.named_buffers()})
+    assert (model.codebook._version, model.ema_count._version) == versions  # invisible to autograd's counter
+    near_new = model.codebook[new_live].repeat(20, 1) + 0.01 * torch.randn(480, 256, generator=gen)
+    expected = nearest_exhaustive(near_new, model.codebook)
+    assert torch.equal(expected, new_live.repeat(20))
+    assert torch.equal(model.nearest_codes(near_new), expected)
+    assert "codebook_generation" not in model.state_dict()  # checkpoints keep their format
+
+
 def test_vae_encode_is_a_posterior_sample_seeded_by_the_protocol_seed() -> None:
     model = rm.build("vae").eval()
     x = torch.from_numpy(interpbench.render(np.linspace(0, 6, 4)).astype(np.float32))[:, None]

@@ -150,8 +150,9 @@ def test_bad_checkpoints_raise_checkpoint_error(tmp_path: Path, trained: Path) -
 def test_trained_model_scores_through_the_adapter_api(trained: Path) -> None:
     model, info = rm.load_trained("baseline", trained)
     assert not model.training
-    assert set(info) == {"name", "checkpoint_sha256", "bundled", "preset", "kimg", "train_seed", "config", "training", "trail"}
+    assert set(info) == {"name", "checkpoint_sha256", "bundled", "preset", "kimg", "train_seed", "config", "training", "trail", "dataset"}
     assert info["bundled"] is False and info["training"]["wall_clock_s"] > 0 and info["trail"]["evaluations"] == 1
+    assert info["dataset"] == {"name": "lines", "source": "fresh lines from the manifold (SPEC §1)"}
     assert len(info["checkpoint_sha256"]) == 64 and info["kimg"] == pytest.approx(0.015625)
     result = interpbench.score(model, seeds=[0], pairs=4, model_info=info)
     assert result.model["checkpoint_sha256"] == info["checkpoint_sha256"] and result.model["preset"] == "quick"

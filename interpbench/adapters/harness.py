@@ -42,11 +42,18 @@ def adapter_option(adapter: Any, option: str) -> Any:
             return value
     return None
 
-# How a batch of n images is laid out when handed to ``encode``.
+def _nhw(x: np.ndarray) -> np.ndarray:
+    if x.ndim == 4:
+        raise AdapterError("layout NHW has no channel axis, so it cannot take colour (n, 3, 32, 32) images; use NCHW or NHWC")
+    return x
+
+
+# How a batch of n images is laid out when handed to ``encode``. Benchmark images are grey
+# (n, 32, 32); colour images of a data set (n, 3, 32, 32) keep their channel axis.
 LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "NCHW": lambda x: x[:, None, :, :],
-    "NHWC": lambda x: x[:, :, :, None],
-    "NHW": lambda x: x,
+    "NCHW": lambda x: x if x.ndim == 4 else x[:, None, :, :],
+    "NHWC": lambda x: x.transpose(0, 2, 3, 1) if x.ndim == 4 else x[:, :, :, None],
+    "NHW": _nhw,
     "flat": lambda x: x.reshape(x.shape[0], -1),
 }
 # Per-item output shapes ``decode`` may return; all are unambiguous.
@@ -398,7 +405,7 @@ class Harness:
             raise AdapterError(f"{self.name}: value_range 'auto' is settled by settle() or settle_value_range() before encoding")
 
     def encode(self, images: np.ndarray, on_batch: Callable[[], None] | None = None) -> np.ndarray:
-        """Codes of benchmark images (n, 32, 32) in [-1, 1], as one float64 array (n, ...).
+        """Codes of benchmark images (n, 32, 32), or a data set's colour images (n, 3, 32, 32), in [-1, 1], as one float64 array (n, ...).
 
         A layout still ``"auto"`` is settled on these images first (:meth:`settle_layout`)."""
         if self.layout == AUTO:

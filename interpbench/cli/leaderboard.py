@@ -112,8 +112,10 @@ def build(root, check_only):  # type: ignore[no-untyped-def]
 @leaderboard.command()
 @_DIR_OPTION
 def validate(root):  # type: ignore[no-untyped-def]
-    """Validate every entry under results/ against the schema; exit 1 naming the first bad field."""
+    """Validate every entry under results/ and downstream/ against its schema; exit 1 naming the first bad field."""
+    from ..leaderboard.downstream import load_downstream
     from ..leaderboard.entries import load_entries
 
     entries = load_entries(_root(root))
-    click.echo(f"{len(entries)} entries valid")
+    downstream = load_downstream(_root(root))
+    click.echo(f"{len(entries)} entries valid" + (f", {len(downstream)} downstream entries valid" if downstream else ""))

@@ -36,8 +36,9 @@ def models(as_json):  # type: ignore[no-untyped-def]
         click.echo(f"{'':<10} bundled: " + (f"{b['file']} ({b['preset']} preset, {b['kimg']:g} kimg, sha256 {b['sha256'][:12]}…)" if b else "none"))
     click.echo("\npresets:")
     for name, preset in PRESETS.items():
+        on = f", data set {preset.dataset}" if preset.dataset else ""
         click.echo(f"  {name:<6} {preset.kimg:g} kimg, eval every {preset.eval_every_kimg:g} kimg "
-                   f"({preset.eval_pairs} pairs): {preset.description}")
+                   f"({preset.eval_pairs} pairs{on}): {preset.description}")
 
 
 def _count(module) -> int:  # type: ignore[no-untyped-def]

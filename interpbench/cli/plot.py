@@ -21,8 +21,7 @@ def plot(results, kind, output):  # type: ignore[no-untyped-def]
     grid and trajectory draw one result from the decoded images saved beside it
     (RESULT.images.npz); scatter takes one or more results scored under the same protocol.
     """
-    from ..compare import comparison_figure
-    from ..figures import save_figure, write_figure
+    from ..figures import comparison_figure, save_figure, write_figure
     from ..result import Result
 
     if kind != "scatter" and len(results) != 1:

@@ -17,10 +17,10 @@ def _model_list(value: str) -> list[str]:
 
 
 @click.command()
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Run directory: OUT/<model>/seed-N per run.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Run directory: OUT/<model>/seed-N per run (required unless --unpack).")
 @click.option("--models", "models", default=None, help="Comma-separated models [default: all seven, ACAI and Baseline first].")
-@click.option("--seeds", type=SeedList(), default="0-2", show_default=True, help="Training seeds, trained batched per model.")
-@click.option("--preset", default="paper", show_default=True, help="Budget and evaluation cadence: paper, cpu or quick.")
+@click.option("--seeds", type=SeedList(), default=None, help="Training seeds, trained batched per model [default: 0-2; downstream: 0].")
+@click.option("--preset", default=None, help="Budget and evaluation cadence [default: paper; downstream: paper-DATASET, or downstream-cpu for digits].")
 @click.option("--kimg", type=click.FloatRange(min=0, min_open=True), help="Override the preset's budget (kimg of 1,024 images).")
 @click.option("--eval-every", "eval_every", type=click.FloatRange(min=0, min_open=True), help="kimg between trail evaluations [default: the preset's].")
 @click.option("--eval-pairs", type=click.IntRange(1, 2500), help="Interpolations per trail evaluation [default: the preset's].")
@@ -31,7 +31,16 @@ def _model_list(value: str) -> list[str]:
 @click.option("--device", help="Torch device [default: cuda if available, else cpu].")
 @click.option("--batched/--sequential", default=None, help="Train a model's seeds as one batched computation [default: on accelerators; on a CPU one after another, which measured faster].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config field of every model; repeatable.")
-def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, batched, overrides):  # type: ignore[no-untyped-def]
+@click.option("--tf32/--no-tf32", default=None, help="Let CUDA convolutions and matrix products use TF32 (recorded) [default: off, the paper's fp32].")
+@click.option("--pack", "pack_dir", type=click.Path(file_okay=False), help="Score every run trained here (stopping early enough before --minutes) and pack runs, scores, probes and provenance into this new folder (at most 8 files of at most 16 MiB) instead of filing them.")
+@click.option("--unpack", "unpack_dir", type=click.Path(file_okay=False, exists=True), help="Check a --pack folder and file its runs in --leaderboard [default: UNPACK/leaderboard]; trains nothing.")
+@click.option("--runs-out", type=click.Path(file_okay=False), help="With --unpack: where the runs' slim checkpoints go [default: UNPACK/runs].")
+@click.option("--study", type=click.Choice(["table1", "downstream"]), default="table1", show_default=True, help="The lines benchmark (Table 1) or the downstream probes (Tables 2-3).")
+@click.option("--dataset", help="Downstream study: the labelled data set (digits, mnist, svhn, cifar10).")
+@click.option("--latent", "latents", default="256", show_default=True, help="Downstream study: code sizes d_z, comma-separated (the paper: 32, 256, 1024).")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Downstream study: directory holding the mnist/svhn/cifar10 files.")
+@click.option("--download", is_flag=True, help="Downstream study: fetch the official files into --data-dir first.")
+def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, batched, overrides, tf32, pack_dir, unpack_dir, runs_out, study, dataset, latents, data_dir, download):  # type: ignore[no-untyped-def]
     """Train the paper's Table 1 set (≥ 3 seeds per model), score, probe and file each model, and compare with the paper.
 
     On an accelerator each model's seeds train together in one batched computation. With --minutes the training
@@ -39,12 +48,60 @@ def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minu
     """
     from reference_models.reproduce import PAPER_ORDER, reproduce as run_reproduce
 
+    if unpack_dir is not None:
+        if out_dir or pack_dir:
+            raise click.UsageError("--unpack files a pack: give it without --out and --pack")
+        from reference_models.pack import unpack
+
+        unpack(unpack_dir, leaderboard=leaderboard_dir, runs_out=runs_out, echo=click.echo)
+        return
+    if not out_dir:
+        raise click.UsageError("give --out (or --unpack DIR to file a pack)")
+    if study == "downstream":
+        if pack_dir:
+            raise click.UsageError("--pack packs the Table 1 study; give --study downstream without it")
+        _downstream(out_dir, models, seeds, preset, kimg, eval_every, minutes, leaderboard_dir, restarts, device, overrides,
+                    dataset, latents, data_dir, download)
+        return
+    if dataset or data_dir or download:
+        raise click.UsageError("--dataset, --data-dir and --download belong to --study downstream")
+    if pack_dir and leaderboard_dir:
+        raise click.UsageError("--pack files nothing here; give --leaderboard to --unpack later")
     outcomes = run_reproduce(
-        out_dir, models=_model_list(models) if models else PAPER_ORDER, seeds=seeds, preset=preset, kimg=kimg,
+        out_dir, models=_model_list(models) if models else PAPER_ORDER, seeds=seeds or [0, 1, 2], preset=preset or "paper", kimg=kimg,
         minutes=minutes, leaderboard=leaderboard_dir, device=device, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
         score_seeds=score_seeds, probe_restarts=restarts, config=parse_overrides(overrides) or None, progress=None,
-        batched=batched, echo=click.echo,
+        batched=batched, echo=click.echo, pack=pack_dir, tf32=tf32,
     )
     pending = [o.model for o in outcomes if o.status in ("stopped", "not started")]
+    if pending:
+        click.echo(f"not finished: {', '.join(pending)}; continue with the same command")
+
+
+def _d_z_list(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter(f"code sizes are integers, e.g. 32,256; got {text!r}", param_hint="--latent") from None
+    if not values:
+        raise click.BadParameter("name at least one code size, e.g. 256", param_hint="--latent")
+    return values
+
+
+def _downstream(out_dir, models, seeds, preset, kimg, eval_every, minutes, leaderboard_dir, restarts, device, overrides,  # type: ignore[no-untyped-def]
+                dataset, latents, data_dir, download) -> None:
+    from reference_models.downstream import DOWNSTREAM_ORDER, downstream
+
+    if not dataset:
+        raise click.UsageError("--study downstream needs --dataset (digits, mnist, svhn or cifar10)")
+    if download and not data_dir:
+        raise click.UsageError("--download needs --data-dir to say where to put the files")
+    runs = downstream(
+        out_dir, dataset=dataset, d_zs=_d_z_list(latents), models=_model_list(models) if models else DOWNSTREAM_ORDER,
+        seeds=seeds or [0], preset=preset, kimg=kimg, data_dir=data_dir, download=download, minutes=minutes,
+        leaderboard=leaderboard_dir, restarts=restarts, device=device, eval_every_kimg=eval_every,
+        config=parse_overrides(overrides) or None, progress=None, echo=click.echo,
+    )
+    pending = [f"{r.model} d_z={r.d_z}" for r in runs if r.status in ("stopped", "not started")]
     if pending:
         click.echo(f"not finished: {', '.join(pending)}; continue with the same command")

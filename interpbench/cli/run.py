@@ -94,8 +94,7 @@ def _output_paths(output: str, names: list[str]) -> list[str]:
 def _write_outputs(results, targets, figures, figure_kind) -> None:  # type: ignore[no-untyped-def]
     """Every result record (with its images file) and every figure, all or none: each goes to a temporary file first."""
     from ..atomic import atomic_paths
-    from ..compare import comparison_figure
-    from ..figures import figure_kind_for, save_figure, write_figure
+    from ..figures import comparison_figure, figure_kind_for, save_figure, write_figure
 
     files = [r.output_files(t) for r, t in zip(results, targets)]
     with atomic_paths([path for group in files for path in group] + list(figures)) as tmps:

@@ -27,12 +27,18 @@ EXIT_INTERRUPTED = 130
 @click.option("--bf16", is_flag=True, help="Train under bf16 autocast (~1.5-1.8x faster on AVX512-BF16 CPUs; changes numerics).")
 @click.option("--channels-last/--no-channels-last", default=None, help="NHWC activations (fp32 as before; ~1.15-1.35x faster on CPU) [default: on; a resumed run keeps its own].")
 @click.option("--cuda-graph/--no-cuda-graph", default=None, help="Capture the whole step as one CUDA graph [default: on for CUDA].")
+@click.option("--tf32/--no-tf32", default=None, help="Let CUDA convolutions and matrix products use TF32 (recorded; no effect on a CPU) [default: off, the paper's fp32; a resumed run keeps its own].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config field (see `interpbench models`); repeatable.")
-def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every, eval_pairs, bf16, channels_last, cuda_graph, overrides):  # type: ignore[no-untyped-def]
+@click.option("--dataset", help="Train on a labelled data set's training part: digits, mnist, svhn or cifar10 [default: the line stream; a resumed run keeps its own].")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Directory holding the mnist/svhn/cifar10 files.")
+@click.option("--download", is_flag=True, help="Fetch the official mnist/svhn/cifar10 files into --data-dir and verify their checksums.")
+def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every, eval_pairs, bf16, channels_last, cuda_graph, tf32, overrides, dataset, data_dir, download):  # type: ignore[no-untyped-def]
     """Train reference MODEL (see `interpbench models`) and print its final benchmark score.
 
     With --seeds, the runs of those seeds train together as one batched computation, each in
     OUT/seed-N (its own checkpoint, trail and summary; each can be resumed on its own).
+    With --dataset, the model trains on that data set's training part (colour ones in colour) and
+    its trail records reconstruction error and probe accuracies instead of line metrics.
     """
     from reference_models import canonical_name, train as run_training
     from reference_models.training.interrupt import TrainingInterrupted
@@ -43,13 +49,17 @@ def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every,
         get_preset(preset)
     if seeds and seed:
         raise click.UsageError("give --seed or --seeds, not both")
-    default_out = f"runs/{key}-{preset or 'quick'}-s{seed}" if not seeds else f"runs/{key}-{preset or 'quick'}"
+    if download and not data_dir:
+        raise click.UsageError("--download needs --data-dir to say where to put the files")
+    where = f"{dataset.partition(':')[0]}-" if dataset else ""
+    default_out = f"runs/{where}{key}-{preset or 'quick'}-s{seed}" if not seeds else f"runs/{where}{key}-{preset or 'quick'}"
     out_dir = out_dir or default_out
     try:
         result = run_training(key, out_dir, preset=preset, kimg=kimg, seed=seed, seeds=seeds or None,
                               device=device, resume=resume, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
                               config=parse_overrides(overrides) or None, progress=None, bf16=bf16,
-                              channels_last=channels_last, cuda_graph=cuda_graph)
+                              channels_last=channels_last, cuda_graph=cuda_graph, tf32=tf32, dataset=dataset, data_dir=data_dir,
+                              download=download)
     except TrainingInterrupted as stopped:
         click.echo(str(stopped), err=True)
         click.echo(f"continue it with: {resume_command(key, out_dir, seeds or [seed], device, bf16, batched=bool(seeds))}", err=True)
@@ -77,6 +87,9 @@ def report_run(run) -> None:  # type: ignore[no-untyped-def]
     batched = f", trained with {run.batched_seeds} seeds batched" if run.batched_seeds > 1 else ""
     click.echo(f"{key}: {run.kimg:g} kimg (preset {run.preset}, seed {run.seed}{batched}), {run.samples_per_second:.0f} img/s, "
                f"{run.wall_seconds:.0f} s")
+    if run.dataset.get("name", "lines") != "lines":
+        report_dataset_run(run)
+        return
     final, median = run.final, run.paper_figure
     if final:
         smooth = "undefined" if final["smoothness"] is None else f"{final['smoothness']:.4f}"
@@ -98,3 +111,19 @@ def report_run(run) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"note: preset {run.preset!r} is a reduced budget; these numbers are not a paper reproduction.")
     click.echo(f"checkpoint: {run.checkpoint}")
     click.echo(f"score it:   interpbench run --model {key} --checkpoint {run.checkpoint}")
+
+
+def report_dataset_run(run) -> None:  # type: ignore[no-untyped-def]
+    """The end of a run on a labelled data set: its last evaluation and where to probe it."""
+    from reference_models.training.data_trail import dataset_evaluation_line
+
+    key, data = run.model, run.dataset
+    if run.final:
+        click.echo(f"final evaluation on {data['name']}: {dataset_evaluation_line(run.final)}")
+    if not run.finished:
+        click.echo(f"stopped at {run.steps} steps, before the budget; continue with --resume.")
+    if not run.is_paper_budget:
+        click.echo(f"note: preset {run.preset!r} is a reduced budget; these numbers are not a paper reproduction.")
+    click.echo(f"checkpoint: {run.checkpoint}")
+    more = f" --data-dir {shlex.quote(data['data_dir'])}" if data.get("data_dir") else ""
+    click.echo(f"probe it:   interpbench probe --model {key} --checkpoint {run.checkpoint} --dataset {data['name']}{more}")

@@ -13,7 +13,7 @@ from ..errors import DataError
 from .base import DataSplit, Labelled, bytes_to_unit, check_pair
 from .files import find_file
 
-__all__ = ["load", "read_batch", "FOLDER", "TRAIN_BATCHES", "TEST_BATCH"]
+__all__ = ["load", "load_part", "part_files", "read_batch", "FOLDER", "TRAIN_BATCHES", "TEST_BATCH"]
 
 FOLDER = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
@@ -78,12 +78,24 @@ def _folder(directory: Path) -> Path:
     return nested if nested.is_dir() else directory
 
 
+def part_files(directory: Path, part: str) -> list[Path]:
+    """The batch files of one part (``train``: five batches, ``test``: one) in ``directory``."""
+    folder = _folder(directory)
+    return [find_file(folder, (name,), "cifar10") for name in (TRAIN_BATCHES if part == "train" else (TEST_BATCH,))]
+
+
+def load_part(directory: Path, part: str) -> Labelled:
+    """One part of CIFAR-10, ``train`` or ``test``; only that part's batches are read."""
+    batches = [read_batch(path) for path in part_files(directory, part)]
+    if len(batches) == 1:
+        return batches[0]
+    return Labelled(np.concatenate([b.images for b in batches]), np.concatenate([b.labels for b in batches]))
+
+
 def load(directory: Path) -> DataSplit:
     """Read the five training batches and the test batch; colour is kept as (n, 3, 32, 32)."""
-    folder = _folder(directory)
-    parts = [read_batch(find_file(folder, (name,), "cifar10")) for name in TRAIN_BATCHES]
-    test = read_batch(find_file(folder, (TEST_BATCH,), "cifar10"))
-    train = Labelled(np.concatenate([p.images for p in parts]), np.concatenate([p.labels for p in parts]))
+    train = load_part(directory, "train")
+    test = load_part(directory, "test")
     return DataSplit(
         name="cifar10", train=train, test=test, n_classes=10,
         info={"source": "CIFAR-10 python batches", "data_dir": os.fspath(directory)},

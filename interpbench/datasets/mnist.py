@@ -12,7 +12,7 @@ from ..errors import DataError
 from .base import DataSplit, Labelled, bytes_to_unit, check_pair
 from .files import find_file, read_maybe_gzip
 
-__all__ = ["load", "read_idx", "FILES"]
+__all__ = ["load", "load_part", "part_files", "read_idx", "FILES"]
 
 FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -57,12 +57,22 @@ def _part(directory: Path, images_key: str, labels_key: str) -> Labelled:
     return Labelled(images, labels)
 
 
+def part_files(directory: Path, part: str) -> list[Path]:
+    """The files of one part (``train`` or ``test``) of MNIST in ``directory``, each found as it is read."""
+    return [find_file(directory, (FILES[f"{part}_{kind}"], FILES[f"{part}_{kind}"] + ".gz"), "mnist") for kind in ("images", "labels")]
+
+
+def load_part(directory: Path, part: str) -> Labelled:
+    """One part of MNIST, ``train`` or ``test``; only that part's two files are read."""
+    return _part(directory, f"{part}_images", f"{part}_labels")
+
+
 def load(directory: Path) -> DataSplit:
     """Read MNIST from ``directory`` (60,000 training and 10,000 test images in the official files)."""
     return DataSplit(
         name="mnist",
-        train=_part(directory, "train_images", "train_labels"),
-        test=_part(directory, "test_images", "test_labels"),
+        train=load_part(directory, "train"),
+        test=load_part(directory, "test"),
         n_classes=10,
         info={"source": "MNIST IDX files, 28×28 padded to 32×32", "data_dir": os.fspath(directory)},
     )

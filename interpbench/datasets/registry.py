@@ -25,6 +25,10 @@ class Dataset:
     description: str
     from_files: Callable[[Path], DataSplit] | None = None  # reads a directory the user names
     builtin: Callable[[], DataSplit] | None = None  # always available, no files needed
+    channels: int = 1  # 3 for colour data sets; their images are (n, 3, 32, 32)
+    # One part ("train" or "test") read alone, and the files it reads: training reads only "train".
+    part: Callable[[Path, str], Labelled] | None = None
+    part_files: Callable[[Path, str], list[Path]] | None = None
 
     @property
     def needs_files(self) -> bool:
@@ -42,9 +46,12 @@ DATASETS: dict[str, Dataset] = {
         Dataset("clock", "the clock suite's 3 × 3 bins of its two hand angles (seeded training draw, 5,000-image test set)"),
         Dataset("blob", "the blob suite's 3 × 3 cells of the blob's centre (seeded training draw, 5,000-image test set)"),
         Dataset("digits", "scikit-learn's handwritten digits, 8×8 upscaled to 32×32", builtin=digits.load),
-        Dataset("mnist", "MNIST IDX files, padded to 32×32", from_files=mnist.load),
-        Dataset("svhn", "SVHN cropped digits (train_32x32.mat, test_32x32.mat)", from_files=svhn.load),
-        Dataset("cifar10", "CIFAR-10 python batches", from_files=cifar10.load),
+        Dataset("mnist", "MNIST IDX files, padded to 32×32", from_files=mnist.load, part=mnist.load_part,
+                part_files=mnist.part_files),
+        Dataset("svhn", "SVHN cropped digits (train_32x32.mat, test_32x32.mat)", from_files=svhn.load, channels=3,
+                part=svhn.load_part, part_files=svhn.part_files),
+        Dataset("cifar10", "CIFAR-10 python batches", from_files=cifar10.load, channels=3, part=cifar10.load_part,
+                part_files=cifar10.part_files),
     )
 }
 

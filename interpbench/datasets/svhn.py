@@ -12,7 +12,7 @@ from .base import DataSplit, Labelled, bytes_to_unit, check_pair
 from .files import find_file
 from .matcheck import check_mat5
 
-__all__ = ["load", "read_mat", "FILES"]
+__all__ = ["load", "load_part", "part_files", "read_mat", "FILES"]
 
 FILES = {"train": "train_32x32.mat", "test": "test_32x32.mat"}
 
@@ -43,10 +43,20 @@ def read_mat(path: Path) -> Labelled:
     return Labelled(bytes_to_unit(images.astype(np.uint8, copy=False)), labels)
 
 
+def part_files(directory: Path, part: str) -> list[Path]:
+    """The file of one part (``train`` or ``test``) of SVHN in ``directory``."""
+    return [find_file(directory, (FILES[part],), "svhn")]
+
+
+def load_part(directory: Path, part: str) -> Labelled:
+    """One part of SVHN, ``train`` or ``test``; only that part's file is read."""
+    return read_mat(part_files(directory, part)[0])
+
+
 def load(directory: Path) -> DataSplit:
     """Read SVHN's training and test files from ``directory``; colour is kept as (n, 3, 32, 32)."""
-    train = read_mat(find_file(directory, (FILES["train"],), "svhn"))
-    test = read_mat(find_file(directory, (FILES["test"],), "svhn"))
+    train = load_part(directory, "train")
+    test = load_part(directory, "test")
     return DataSplit(
         name="svhn", train=train, test=test, n_classes=10,
         info={"source": "SVHN cropped digits (.mat)", "data_dir": os.fspath(directory)},

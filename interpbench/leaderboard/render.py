@@ -18,9 +18,11 @@ from typing import Any
 from ..atomic import write_text_atomic
 from ..metrics import COLLAPSE_SPREAD
 from ..spec import SPEC_VERSION
+from .downstream import downstream_tables, load_downstream
 from .entries import FIGURES_DIR, Entry, load_entries
 from .paper import PAPER_CITATION, PAPER_TABLE1, PaperRow, paper_key
 from .stats import overlaps
+from .table import Table
 
 __all__ = ["Table", "build_tables", "render_markdown", "render_html", "render_pages", "build", "md_text", "safe_path"]
 
@@ -28,20 +30,6 @@ SCATTER = f"{FIGURES_DIR}/scatter.png"
 _SCALE_END = {"oracle": "perfect decoder: best possible", "pixels": "pixel crossfade: what a plain AE tends towards"}
 
 
-@dataclass
-class Table:
-    """A titled table: column headers, rows of cell strings, and notes printed under it."""
-
-    key: str
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    row_ids: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    # Per row, (label, value) pairs shown when the row is opened (the headline tables' details).
-    details: list[list[tuple[str, str]]] = field(default_factory=list)
-    # The protocol and scoring hardware shared by every row, stated once above the table.
-    preamble: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------- cells
@@ -543,7 +531,7 @@ def render_pages(root: str | os.PathLike[str]) -> tuple[list[Entry], dict[str, s
         for e in entries
         if e.data.get("figures", {}).get("grid") and (root / e.data["figures"]["grid"]).is_file()
     }
-    tables = build_tables(entries)
+    tables = build_tables(entries) + downstream_tables(load_downstream(root))
     return entries, {"README.md": render_markdown(tables, entries, figures), "index.html": render_html(tables, entries, figures)}
 
 

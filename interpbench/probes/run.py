@@ -27,6 +27,22 @@ PROBES = ("linear", "kmeans")
 _ENCODE_CHUNK = 8192
 
 
+def model_channels(model: Any) -> int | None:
+    """Image channels a model declares (a reference model's ``config.channels``), or None."""
+    channels = getattr(getattr(model, "config", None), "channels", None)
+    return int(channels) if isinstance(channels, int) and not isinstance(channels, bool) else None
+
+
+def check_channels(dataset: str, channels: int) -> None:
+    """A colour (3-channel) model cannot be probed on a grey data set: one sentence saying so."""
+    from ..datasets import DATASETS
+
+    entry = DATASETS.get(dataset)
+    if entry is not None and channels == 3 and entry.channels == 1:
+        raise OptionError(f"this model takes colour (3-channel) images, but data set {dataset!r} is grey; "
+                          "probe it on a colour data set (svhn, cifar10)")
+
+
 def _check_probes(probes: Sequence[str] | str) -> tuple[str, ...]:
     chosen = PROBES if probes in ("both", "all") else ((probes,) if isinstance(probes, str) else tuple(probes))
     unknown = [p for p in chosen if p not in PROBES]
@@ -157,6 +173,7 @@ def probe(
     model_info: dict[str, Any] | None = None,
     progress: bool | None = False,
     threads: int | None = None,
+    paper_codes: bool = True,
     checks: bool = True,
 ) -> ProbeResult:
     """Encode ``dataset`` with ``model`` and run the linear and/or k-means probe on the codes.
@@ -170,14 +187,26 @@ def probe(
     are as for :func:`interpbench.score`. Before probing, ``value_range="auto"`` is settled on the
     first 64 test images, and with ``checks`` (32×32 data) the model encodes and decodes 64
     benchmark lines under the same sanity checks as ``score`` (warnings in ``result.warnings``).
+    A reference model (anything with ``for_probes()``) is probed on the codes the paper's probes
+    saw: VAE on its encoder output before the μ / log σ² heads, VQ-VAE on its quantised code
+    (``paper_codes=False``: on ``encode``, the code the benchmark interpolates). A model whose
+    config says ``channels=3`` gets colour images; a grey model gets colour data sets as luminance.
     """
     chosen = _check_probes(probes)
+    channels = model_channels(model)
+    if isinstance(dataset, str) and channels is not None:
+        check_channels(dataset, channels)
+    codes_info: dict[str, Any] = {}
+    if paper_codes and callable(getattr(model, "for_probes", None)):
+        model = model.for_probes()  # a reference model: the codes the paper's probes saw (VAE, VQ-VAE differ)
+        codes_info = {"probe_codes": model.model.probe_code_description}
     if restarts < 1:
         raise OptionError(f"k-means restarts must be at least 1, got {restarts}")
     if seed < 0:
         raise OptionError(f"seed must be a non-negative integer, got {seed}")
     split = dataset if isinstance(dataset, DataSplit) else load_dataset(
-        dataset, data_dir, seed=seed, train_size=train_size, download_files=download, progress=progress
+        dataset, data_dir, seed=seed, train_size=train_size, download_files=download, progress=progress,
+        colour=channels == 3,
     )
     # The oracle of a suite's own data set is that suite's oracle.
     suite = dataset if isinstance(dataset, str) and dataset in SUITES else None
@@ -207,7 +236,7 @@ def probe(
         warnings.warn(warning.message, InterpbenchWarning, stacklevel=2)
     return ProbeResult(
         warnings=[w.to_dict() for w in found],
-        model={"name": harness.name, **harness.describe(), **(model_info or {})},
+        model={"name": harness.name, **harness.describe(), **(model_info or {}), **codes_info},
         dataset=split.describe(),
         settings=settings,
         accuracy=main["accuracy"],

@@ -26,7 +26,7 @@ class ACAI(ReferenceModel):
 
     def __init__(self, config: ACAIConfig) -> None:
         super().__init__(config)
-        self.critic = Critic(config.depth, config.scales, config.latent)
+        self.critic = Critic(config.depth, config.scales, config.latent, config.channels)
 
     def param_groups(self) -> dict[str, list[nn.Parameter]]:
         return {**super().param_groups(), "critic": list(self.critic.parameters())}

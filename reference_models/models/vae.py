@@ -58,6 +58,13 @@ class VAE(ReferenceModel):
             return {"codes": "posterior sample, from a generator seeded by the protocol seed"}
         return {"codes": "posterior mean"}
 
+    # The paper's classifier read the encoder's output before the dense μ / log σ² heads
+    # (``stop_gradient(encode)`` in its vae.py), not a posterior sample: the probes follow it.
+    probe_code_description = "encoder output before the μ / log σ² heads (the paper's classifier input)"
+
+    def probe_encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.encoder(x).flatten(1)
         return self.to_mu(h), self.to_logvar(h)

@@ -13,6 +13,8 @@ as the paper did; ``decode`` projects and quantises.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +107,22 @@ def nearest_pruned(vectors: torch.Tensor, index: CodebookIndex) -> torch.Tensor:
     return out
 
 
+@contextmanager
+def _full_fp32_matmul(device: torch.device) -> Iterator[None]:
+    """Full fp32 matrix products on CUDA (no TF32, whatever the run's ``tf32`` setting): the
+    exact code search compares 2¹⁴ near-equal distances, which TF32's 10-bit mantissa would blur.
+    The switch is host state read at each launch, so a captured graph keeps what it was then."""
+    if device.type != "cuda":
+        yield
+        return
+    before = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = before
+
+
 class VQVAE(ReferenceModel):
     config_class = VQVAEConfig
     config: VQVAEConfig
@@ -122,6 +140,10 @@ class VQVAE(ReferenceModel):
         self.register_buffer("codebook", torch.zeros(k, self.dim))
         self.register_buffer("ema_count", torch.zeros(k))
         self.register_buffer("ema_sum", torch.zeros(k, self.dim))
+        # Counts EMA updates, for the search index's cache key. Autograd's ``_version`` is no key:
+        # a CUDA graph replay rewrites the codebook without bumping it. This counter is advanced by
+        # the update itself (inside the graph too). Not persistent: checkpoints stay as they were.
+        self.register_buffer("codebook_generation", torch.zeros((), dtype=torch.long), persistent=False)
         self._index: CodebookIndex | None = None
 
     def reset_parameters(self, generator: torch.Generator) -> None:
@@ -144,14 +166,16 @@ class VQVAE(ReferenceModel):
         training it compares every code, as the paper did. In eval mode (scoring) the same
         nearest codes come from a pruned search: see :func:`nearest_pruned`.
         """
-        with torch.autocast(vectors.device.type, enabled=False):
+        with torch.autocast(vectors.device.type, enabled=False), _full_fp32_matmul(vectors.device):
             flat = vectors.float()
             if self.training:
                 return nearest_exhaustive(flat, self.codebook)
             return nearest_pruned(flat, self._search_index())
 
     def _search_index(self) -> CodebookIndex:
-        key = (self.codebook.data_ptr(), self.codebook._version, self.ema_count._version)
+        # The generation catches EMA updates (also graph-replayed ones); the versions catch
+        # load_state_dict and any other in-place write dispatched eagerly.
+        key = (self.codebook.data_ptr(), self.codebook._version, self.ema_count._version, int(self.codebook_generation))
         if self._index is None or self._index.key != key:
             self._index = CodebookIndex.build(self.codebook, self.ema_count, key)
         return self._index
@@ -171,6 +195,14 @@ class VQVAE(ReferenceModel):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.bottleneck(z.reshape(-1, *self._code_shape))[0])
+
+    # The paper's probes read VQ-VAE's quantised code (the codebook vectors its h maps to), not h.
+    probe_code_description = "quantised code: the codebook vectors h maps to (vectors × dim values), as the paper's probes"
+
+    @torch.no_grad()
+    def probe_encode(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.encode(x)
+        return self.codebook[self.nearest_codes(self.project_vectors(h))].view(h.shape[0], -1)
 
     def code_diagnostics(self, codes: torch.Tensor) -> dict[str, Any]:
         """How many codebook entries the codes ``codes`` (n, latent, s, s) use when decoded."""
@@ -231,3 +263,4 @@ class VQVAE(ReferenceModel):
         n = ema_count.sum()
         smoothed = (ema_count + eps) / (n + k * eps) * n
         codebook.copy_(ema_sum / smoothed[:, None])
+        buffers["codebook_generation"].add_(1)

@@ -15,8 +15,8 @@ import dataclasses
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
@@ -31,16 +31,19 @@ from interpbench.provenance import hardware_description
 
 from ..registry import build, canonical_name, make_config
 from .checkpoint import read_checkpoint, save_checkpoint
-from .presets import IMAGES_PER_KIMG, PAPER_KIMG, budget_steps, get_preset, kimg_to_images
+from .presets import IMAGES_PER_KIMG, PAPER_KIMG, get_preset
 from .graph_step import GraphedStep
 from .interrupt import StopOnInterrupt, TrainingInterrupted
 from .lock import RunLock
 from .resume import ResumeSettings, resume_settings
 from .seed_batch import SeedBatchTrainer
+from .settings import TrainSettings, resolve_recorded
+from .data_setup import LINES, channels_for, dataset_name, describe, resolve_dataset, stream_factory
+from .data_trail import DatasetEvaluator, dataset_evaluation_line, dataset_figure
 from .trail import code_diagnostics, collapse_summary, evaluation_entry, evaluation_line, paper_figure
 from .trainer import Trainer
 
-__all__ = ["Trainer", "TrainRun", "TrainingInterrupted", "train", "pick_device", "run_directory", "CHECKPOINT_NAME", "SUMMARY_NAME"]
+__all__ = ["Trainer", "TrainRun", "TrainSettings", "TrainingInterrupted", "train", "pick_device", "run_directory", "CHECKPOINT_NAME", "SUMMARY_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 SUMMARY_NAME = "summary.json"
@@ -76,6 +79,8 @@ class TrainRun:
     hardware: str = ""
     batched_seeds: int = 1  # runs trained together in one batched computation (``--seeds``)
     finished: bool = True  # False when stopped early (``stop_after_s``) with the budget not yet met
+    settings: dict[str, Any] = field(default_factory=dict)  # the recorded TrainSettings fields (tf32, …)
+    dataset: dict[str, Any] = field(default_factory=lambda: {"name": LINES})  # what it trained on, with file checksums
 
     @property
     def final(self) -> dict[str, Any] | None:
@@ -83,7 +88,8 @@ class TrainRun:
 
     @property
     def paper_figure(self) -> dict[str, Any]:
-        return paper_figure(self.trail)
+        """The median of the last 20 evaluations: line metrics, or on a data set its probes and reconstruction."""
+        return paper_figure(self.trail) if self.dataset.get("name", LINES) == LINES else dataset_figure(self.trail)
 
     @property
     def is_paper_budget(self) -> bool:
@@ -99,20 +105,6 @@ class TrainRun:
 
 
 
-@dataclass
-class _Schedule:
-    """Budget and cadence of a training, in steps of the model's batch."""
-
-    preset: str
-    kimg: float
-    eval_every: float
-    pairs: int
-    eval_seed: int
-    total_steps: int
-    eval_steps: int
-    ckpt_steps: int
-
-
 class _Run:
     """One run's directory: its checkpoint (if resuming), trail and training time so far."""
 
@@ -126,6 +118,9 @@ class _Run:
             if not resume:
                 raise OptionError(f"{str(out)!r} already holds a checkpoint; pass --resume to continue it or choose another --out")
             self.record = read_checkpoint(self.ckpt_path, expected_model=key)
+            if self.record.get("slim"):
+                raise CheckpointError(f"{str(self.ckpt_path)!r} is a slim checkpoint (weights and trail, no optimiser "
+                                      "state): it scores, but cannot be resumed")
             self.trail = list(self.record.get("trail", []))
             self.prior_seconds = float(self.record.get("train_seconds", 0.0))
 
@@ -161,6 +156,11 @@ def train(
     channels_last: bool | None = None,
     should_stop: Callable[[int], bool] | None = None,
     cuda_graph: bool | None = None,
+    tf32: bool | None = None,
+    slim_final_checkpoint: bool = False,
+    dataset: str | None = None,
+    data_dir: str | Path | None = None,
+    download: bool = False,
 ) -> TrainRun | list[TrainRun]:
     """Train reference model ``name`` into directory ``out`` and return its run record.
 
@@ -183,16 +183,30 @@ def train(
     cleanly, every run checkpointed (the returned runs then have ``finished=False``; train
     again with ``resume=True`` to continue). ``interpbench reproduce --minutes`` uses it.
     ``cuda_graph`` (default: on for CUDA devices) captures the whole step once as a CUDA graph
-    and replays it (:class:`~reference_models.training.graph_step.GraphedStep`).
+    and replays it (:class:`~reference_models.training.graph_step.GraphedStep`). ``tf32``
+    (default off, :data:`~.settings.DEFAULT_TF32`: the paper's fp32) lets CUDA convolutions and
+    matrix products use TF32; it is recorded, kept on resume, and does nothing on a CPU.
+    ``slim_final_checkpoint`` writes one checkpoint when the training stops and none before,
+    without optimiser and RNG state: it scores but cannot resume (for a machine that will be gone).
+    ``dataset`` (default: the preset's, else a resumed run's, else the line stream) trains on a
+    labelled data set's training part read from ``data_dir`` (``download`` fetches it first);
+    colour data sets train with ``channels=3``, and the trail records reconstruction error and
+    probe accuracies (:mod:`~.data_trail`) instead of line metrics.
 
-    Only one training runs in a run directory at a time (:class:`~.lock.RunLock`): a second one
-    is refused with the first one's PID. Ctrl-C stops at the next step boundary, checkpoints that
-    step (atomically) and raises :class:`~.interrupt.TrainingInterrupted`.
+    Every argument is resolved once into a :class:`~.settings.TrainSettings` that the rest of
+    the engine reads. Only one training runs in a run directory at a time (:class:`~.lock.RunLock`):
+    a second one is refused with the first one's PID. Ctrl-C stops at the next step boundary,
+    checkpoints that step (atomically) and raises :class:`~.interrupt.TrainingInterrupted`.
     """
     key = canonical_name(name)
     if preset is not None:
         get_preset(preset)
     make_config(key, **(config or {}))  # bad --set values are refused before a run directory is touched
+    # A named data set (or the preset's) is read and checked before any run directory is touched.
+    named = dataset_name(dataset, preset, get_preset(preset) if preset is not None else None)
+    data = resolve_dataset(named, data_dir, download=download, progress=progress) if named is not None else None
+    if named is not None:
+        config = {**(config or {}), "channels": channels_for(named, config)}
     if seeds is not None:
         seeds = [int(s) for s in seeds]
         if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
@@ -210,21 +224,53 @@ def train(
                 print(f"note: PID {lock.stale_owner.get('pid')} ended without releasing its lock on {str(run_dir)!r} "
                       "(killed?); this training takes it over", file=sys.stderr)
         runs = [_Run(key, run_dir, s, resume) for run_dir, s in dirs]
+        # Recorded settings first: a resume on another data set is named as such, not as the config it implies.
+        extra = resolve_recorded([(r.record, r.ckpt_path) for r in runs if r.record is not None], {"tf32": tf32, "dataset": named})
         resumed = {_settings(r, seed=r.seed, preset=preset, kimg=kimg, eval_every_kimg=eval_every_kimg, eval_pairs=eval_pairs,
                              eval_seed=eval_seed, config=config, bf16=bf16) for r in runs if r.record is not None}
         if len(resumed) > 1:
             raise CheckpointError(f"the runs under {str(out)!r} were trained with different settings and cannot be trained together")
-        settings = resumed.pop() if resumed else None
-        if settings:
-            preset, kimg, eval_every_kimg, eval_pairs = settings.preset, settings.kimg, settings.eval_every_kimg, settings.eval_pairs
-            fields = dict(settings.config)
+        found = resumed.pop() if resumed else None
+        if found:
+            preset, kimg, eval_every_kimg, eval_pairs = found.preset, found.kimg, found.eval_every_kimg, found.eval_pairs
+            fields = dict(found.config)
         else:
             preset = preset or "quick"
             fields = {**get_preset(preset).config_for(key), **(config or {})}
-        model_config = dataclasses.asdict(make_config(key, **fields))
-        return _train_runs(key, runs, model_config, preset, kimg, eval_every_kimg, eval_pairs, eval_seed, checkpoint_every_kimg,
-                           dev, bf16, channels_last, graphed, batched=seeds is not None, progress=progress, on_step=on_step,
-                           should_stop=should_stop)
+        if named is None and extra["dataset"] != LINES:  # a resume that left --dataset out: the run's own, re-read
+            recorded = runs[0].record.get("dataset_info") or {}  # type: ignore[union-attr]
+            data = resolve_dataset(extra["dataset"], data_dir if data_dir is not None else recorded.get("data_dir"),
+                                   download=download, progress=progress)
+        _check_same_files(runs, data)
+        if not found:
+            fields["channels"] = channels_for(extra["dataset"], config)
+        p = get_preset(preset)
+        every = float(p.eval_every_kimg if eval_every_kimg is None else eval_every_kimg)
+        settings = TrainSettings(
+            model=key, preset=preset, kimg=float(p.kimg if kimg is None else kimg), eval_every_kimg=every,
+            eval_pairs=int(p.eval_pairs if eval_pairs is None else eval_pairs), eval_seed=int(eval_seed),
+            # Every evaluation checkpoints too; between them, at most the preset's cadence of work is lost to a kill.
+            # (A resumed run's evaluation cadence comes from its checkpoint, so this must not depend on who gave it.)
+            checkpoint_every_kimg=float(checkpoint_every_kimg or min(every, p.checkpoint_every_kimg)),
+            config=dataclasses.asdict(make_config(key, **fields)), device=dev, hardware=hardware_description(str(dev)),
+            bf16=bool(bf16), channels_last=channels_last, cuda_graph=graphed, batched=seeds is not None,
+            progress=progress, on_step=on_step, should_stop=should_stop,
+            slim_final_checkpoint=bool(slim_final_checkpoint), data=data,
+            data_dir=None if data is None else data.data_dir, **extra)
+        return _train_runs(runs, settings)
+
+
+def _check_same_files(runs: list[_Run], data: Any) -> None:
+    """A resumed run must see the files it was trained on: a changed file is refused, naming it."""
+    if data is None:
+        return
+    now = {f["name"]: f["sha256"] for f in data.files}
+    for run in runs:
+        before = ((run.record or {}).get("dataset_info") or {}).get("files") or []
+        changed = [f["name"] for f in before if now.get(f["name"]) not in (None, f["sha256"])]
+        if changed:
+            raise CheckpointError(f"checkpoint {str(run.ckpt_path)!r} was trained on other {data.name} files: "
+                                  f"{', '.join(changed)} changed since; resume it with the files it was trained on")
 
 
 def _settings(run: _Run, **given: Any) -> ResumeSettings:
@@ -233,92 +279,101 @@ def _settings(run: _Run, **given: Any) -> ResumeSettings:
     return found._replace(config=tuple(sorted(found.config.items())))  # type: ignore[arg-type]
 
 
-def _train_runs(key: str, runs: list[_Run], model_config: dict[str, Any], preset: str, kimg: float | None,
-                eval_every_kimg: float | None, eval_pairs: int | None, eval_seed: int, checkpoint_every_kimg: float | None,
-                dev: torch.device, bf16: bool, channels_last: bool | None, graphed: bool, *, batched: bool,
-                progress: bool | None, on_step: Callable[[int], None] | None,
-                should_stop: Callable[[int], bool] | None) -> TrainRun | list[TrainRun]:
+def _train_runs(runs: list[_Run], settings: TrainSettings) -> TrainRun | list[TrainRun]:
     """:func:`train` once every run directory's lock is held and the settings are settled."""
-    p = get_preset(preset)
-    kimg = float(p.kimg if kimg is None else kimg)
-    eval_every = float(p.eval_every_kimg if eval_every_kimg is None else eval_every_kimg)
-    # Every evaluation checkpoints too; between them, at most the preset's cadence of work is lost to a kill.
-    # (A resumed run's evaluation cadence comes from its checkpoint, so this must not depend on who gave it.)
-    ckpt_every = float(checkpoint_every_kimg or min(eval_every, p.checkpoint_every_kimg))
-    pairs = int(p.eval_pairs if eval_pairs is None else eval_pairs)
-    if kimg <= 0 or eval_every <= 0 or ckpt_every <= 0:
-        raise OptionError("kimg, eval_every_kimg and checkpoint_every_kimg must be positive")
-    batch = int(model_config["batch_size"])
-    schedule = _Schedule(preset=preset, kimg=kimg, eval_every=eval_every, pairs=pairs, eval_seed=eval_seed,
-                         total_steps=budget_steps(kimg, batch),
-                         eval_steps=max(1, round(kimg_to_images(eval_every) / batch)),
-                         ckpt_steps=max(1, round(kimg_to_images(ckpt_every) / batch)))
-    hardware = hardware_description(str(dev))
     results: dict[int, TrainRun] = {}
     # Runs resumed at different steps cannot share a step: each group of equal steps trains together.
     for step in sorted({r.step for r in runs}):
         group = [r for r in runs if r.step == step]
-        for run in _train_group(key, group, model_config, schedule, dev, hardware, bf16, channels_last, graphed,
-                                batched=batched, progress=progress, on_step=on_step, should_stop=should_stop):
-            results[run.seed] = run
+        with _tf32(settings):
+            for run in _train_group(group, settings):
+                results[run.seed] = run
     ordered = [results[r.seed] for r in runs]
-    return ordered if batched else ordered[0]
+    return ordered if settings.batched else ordered[0]
 
 
-def _train_group(key: str, runs: list[_Run], config: dict[str, Any], schedule: _Schedule, dev: torch.device,
-                 hardware: str, bf16: bool, channels_last: bool | None, graphed: bool, *, batched: bool, progress: bool | None,
-                 on_step: Callable[[int], None] | None, should_stop: Callable[[int], bool] | None) -> list[TrainRun]:
+@contextmanager
+def _tf32(settings: TrainSettings) -> Iterator[None]:
+    """CUDA's TF32 switches as ``settings.tf32`` says, for the training only (restored after)."""
+    if settings.device.type != "cuda":
+        yield
+        return
+    before = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = bool(settings.tf32)
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = before
+
+
+def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:
     """Train ``runs`` (all at the same step) to the budget, or until ``should_stop``; write their summaries."""
     import interpbench
 
-    models = [build(key, seed=r.seed, **config) for r in runs]
+    key, dev, batched = settings.model, settings.device, settings.batched
+    models = [build(key, seed=r.seed, **settings.config) for r in runs]
     model_config = dataclasses.asdict(models[0].config)
+    make_stream = stream_factory(settings.data, dev)
+    trained_on = describe(settings.dataset, settings.data)
+    # On a labelled data set the trail scores reconstruction and probes; line metrics mean nothing there.
+    on_data = None if settings.data is None else DatasetEvaluator(settings.dataset, settings.data_dir,
+                                                                   settings.data.channels, seed=settings.eval_seed)
     if batched:
         # vmap folds the seed axis into the convolutions' batch: channels_last buys nothing there.
         channels_last = False
-        stepper: Any = SeedBatchTrainer(models, [r.seed for r in runs], dev, bf16=bf16, capturable=graphed)
+        stepper: Any = SeedBatchTrainer(models, [r.seed for r in runs], dev, bf16=settings.bf16, capturable=settings.cuda_graph,
+                                        make_stream=make_stream)
     else:
+        channels_last = settings.channels_last
         if channels_last is None:  # a resumed run keeps its memory format, so it stays bit-exact
             channels_last = bool(runs[0].record.get("channels_last", False)) if runs[0].record else True
-        stepper = Trainer(models[0], seed=runs[0].seed, device=dev, bf16=bf16, channels_last=bool(channels_last),
-                          capturable=graphed)
+        stepper = Trainer(models[0], seed=runs[0].seed, device=dev, bf16=settings.bf16, channels_last=bool(channels_last),
+                          capturable=settings.cuda_graph, make_stream=make_stream)
     resumed = [r for r in runs if r.record is not None]
     if resumed:
         stepper.load_run_states([r.record for r in runs], [str(r.ckpt_path) for r in runs])
-    if graphed:
+    if settings.cuda_graph:
         stepper = GraphedStep(stepper)
     batch = models[0].config.batch_size
     k = len(runs)
+    should_stop, on_step = settings.should_stop, settings.on_step
 
     def evaluate(i: int) -> None:
         run, model = runs[i], stepper.scoring_model(i)
-        seed_i = schedule.eval_seed + len(run.trail)
+        if on_data is not None:
+            run.trail.append(on_data(model, stepper.step_count * batch / IMAGES_PER_KIMG, stepper.step_count))
+            return
+        seed_i = settings.eval_seed + len(run.trail)
         # On an accelerator the nearest-line search runs there too (the same lines as on the CPU).
         # No sanity checks: an early, untrained model fails them by design.
-        result = interpbench.score(model, seeds=[seed_i], pairs=schedule.pairs, keep_images=False, batch_size=256,
+        result = interpbench.score(model, seeds=[seed_i], pairs=settings.eval_pairs, keep_images=False, batch_size=256,
                                    search_device=None if dev.type == "cpu" else str(dev), checks=False)
         run.trail.append(evaluation_entry(stepper.step_count * batch / IMAGES_PER_KIMG, stepper.step_count, seed_i, result,
-                                          code_diagnostics(model, seed_i, schedule.pairs)))
+                                          code_diagnostics(model, seed_i, settings.eval_pairs)))
 
     def checkpoint(i: int) -> None:
         run = runs[i]
+        state = stepper.run_state(i)
+        if settings.slim_final_checkpoint:  # weights and trail only: scores, cannot resume
+            state = {k: v for k, v in state.items() if k not in ("optimizers", "rng")}
         save_checkpoint(run.ckpt_path, {
-            **stepper.run_state(i),
-            "model": key, "config": model_config, "preset": schedule.preset, "seed": run.seed,
-            "kimg_target": schedule.kimg, "kimg_done": stepper.step_count * batch / IMAGES_PER_KIMG, "trail": run.trail,
-            "eval": {"every_kimg": schedule.eval_every, "pairs": schedule.pairs, "seed": schedule.eval_seed},
-            "bf16": bool(bf16), "channels_last": bool(channels_last), "batched_seeds": k, "cuda_graph": graphed,
-            "train_seconds": run.prior_seconds + time.perf_counter() - started, "hardware": hardware,
+            **state, "slim": settings.slim_final_checkpoint,
+            "model": key, "config": model_config, "preset": settings.preset, "seed": run.seed,
+            "kimg_target": settings.kimg, "kimg_done": stepper.step_count * batch / IMAGES_PER_KIMG, "trail": run.trail,
+            "eval": {"every_kimg": settings.eval_every_kimg, "pairs": settings.eval_pairs, "seed": settings.eval_seed},
+            "bf16": settings.bf16, "channels_last": bool(channels_last), "batched_seeds": k, "cuda_graph": settings.cuda_graph,
+            "train_seconds": run.prior_seconds + time.perf_counter() - started, "hardware": settings.hardware,
+            **settings.recorded_values(), "dataset_info": trained_on,
         })
 
     for run in runs:
         run.out.mkdir(parents=True, exist_ok=True)
     start_step = stepper.step_count
-    total = schedule.total_steps
+    total = settings.total_steps
     started = time.perf_counter()
     label = key if not batched else f"{key} seeds {','.join(str(r.seed) for r in runs)}"
     bar = tqdm(total=total * batch * k, initial=min(start_step, total) * batch * k, desc=f"train {label}",
-               unit="img", unit_scale=True, disable=None if progress is None else not progress, smoothing=0.1)
+               unit="img", unit_scale=True, disable=None if settings.progress is None else not settings.progress, smoothing=0.1)
     with bar, StopOnInterrupt() as stop:
         while stepper.step_count < total:
             if should_stop is not None and should_stop(stepper.step_count):
@@ -329,14 +384,18 @@ def _train_group(key: str, runs: list[_Run], config: dict[str, Any], schedule: _
             losses = stepper.step()
             s = stepper.step_count
             bar.update(batch * k)
-            if s % 25 == 0 or s == total:
+            if not bar.disable and (s % 25 == 0 or s == total):  # float() waits for the device: only for a shown bar
                 bar.set_postfix({name: f"{float(losses[name].float().mean()):.4g}" for name in models[0].log_keys})
-            due_eval = s % schedule.eval_steps == 0 or s == total
-            saved = due_eval or s % schedule.ckpt_steps == 0
+            due_eval = s % settings.eval_steps == 0 or s == total
+            if settings.slim_final_checkpoint:
+                saved = s == total  # nothing to resume on later: one checkpoint when the run stops
+            else:
+                saved = due_eval or s % settings.checkpoint_steps == 0
             for i in range(k):
                 if due_eval:
                     evaluate(i)
-                    bar.write(f"[{key} seed {runs[i].seed}] {evaluation_line(runs[i].trail[-1])}")
+                    line = (evaluation_line if on_data is None else dataset_evaluation_line)(runs[i].trail[-1])
+                    bar.write(f"[{key} seed {runs[i].seed}] {line}")
                 if saved:
                     checkpoint(i)
             if on_step is not None:
@@ -356,10 +415,11 @@ def _train_group(key: str, runs: list[_Run], config: dict[str, Any], schedule: _
     for run in runs:
         # Wall time over every invocation of the run (evaluations included), as the checkpoint recorded it.
         wall = run.prior_seconds + elapsed
-        record = TrainRun(model=key, preset=schedule.preset, kimg=schedule.kimg, seed=run.seed, steps=stepper.step_count,
+        record = TrainRun(model=key, preset=settings.preset, kimg=settings.kimg, seed=run.seed, steps=stepper.step_count,
                           checkpoint=str(run.ckpt_path), trail=run.trail, wall_seconds=wall,
                           samples_per_second=stepper.step_count * batch / wall if wall > 0 else 0.0, config=model_config,
-                          device=str(dev), hardware=hardware, batched_seeds=k, finished=stepper.step_count >= total)
+                          device=str(dev), hardware=settings.hardware, batched_seeds=k, finished=stepper.step_count >= total,
+                          settings=settings.recorded_values(), dataset=trained_on)
         write_text_atomic(run.out / SUMMARY_NAME, json.dumps(record.to_dict(), indent=1) + "\n")
         out.append(record)
     return out

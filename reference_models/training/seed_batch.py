@@ -22,7 +22,7 @@ from interpbench.errors import CheckpointError
 from ..base import ReferenceModel
 from ..loading import restore_weights
 from .rng import derived_seeds
-from .stream import LineStream
+from .stream import LineStream, StreamFactory
 
 __all__ = ["SeedBatchTrainer"]
 
@@ -36,7 +36,7 @@ class SeedBatchTrainer:
     """
 
     def __init__(self, models: Sequence[ReferenceModel], seeds: Sequence[int], device: torch.device | str = "cpu",
-                 bf16: bool = False, capturable: bool = False) -> None:
+                 bf16: bool = False, capturable: bool = False, make_stream: StreamFactory | None = None) -> None:
         if len(models) != len(seeds) or not models:
             raise ValueError("one model per seed, at least one")
         self.device = torch.device(device)
@@ -58,7 +58,7 @@ class SeedBatchTrainer:
         self.streams, self.generators = [], []
         for seed in self.seeds:
             data_seed, noise_seed = derived_seeds(seed)
-            self.streams.append(LineStream(data_seed, self.template.config.batch_size, self.device))
+            self.streams.append((make_stream or LineStream)(data_seed, self.template.config.batch_size, self.device))
             self.generators.append(torch.Generator(device=self.device).manual_seed(noise_seed))
         self.step_count = 0
 

@@ -11,7 +11,7 @@ from interpbench.errors import CheckpointError
 from ..base import ReferenceModel
 from ..loading import restore_weights
 from .rng import derived_seeds
-from .stream import LineStream
+from .stream import LineStream, StreamFactory
 
 __all__ = ["Trainer"]
 
@@ -27,7 +27,8 @@ class Trainer:
     """
 
     def __init__(self, model: ReferenceModel, seed: int, device: torch.device | str = "cpu",
-                 channels_last: bool = False, bf16: bool = False, capturable: bool = False) -> None:
+                 channels_last: bool = False, bf16: bool = False, capturable: bool = False,
+                 make_stream: StreamFactory | None = None) -> None:
         self.device = torch.device(device)
         # bf16 autocast: opt-in, since it changes the numerics the paper's numbers were made with.
         # On this project's AVX512-BF16 CPU it measured ~1.2-1.3× faster for the baseline step.
@@ -37,7 +38,8 @@ class Trainer:
         if channels_last:
             self.model.to(memory_format=torch.channels_last)
         data_seed, noise_seed = derived_seeds(seed)
-        self.stream = LineStream(data_seed, model.config.batch_size, self.device)
+        # The line manifold unless a data set's stream is asked for (reference_models.training.data_stream).
+        self.stream = (make_stream or LineStream)(data_seed, model.config.batch_size, self.device)
         self.generator = torch.Generator(device=self.device).manual_seed(noise_seed)
         self.groups = model.param_groups()
         lrs = model.group_lr()
