@@ -37,15 +37,15 @@ _AUTO_PROBE_IMAGES = 64
 def user_code(call: str) -> Iterator[None]:
     """Run adapter code; anything it raises becomes an :class:`AdapterError` naming ``call``.
 
-    ``SystemExit`` and ``KeyboardInterrupt`` are included: raised inside an adapter they would
-    otherwise end the CLI silently (exit status of the adapter's choosing) or as a bare "Aborted!".
+    ``SystemExit`` is included: raised inside an adapter it would otherwise end the CLI silently,
+    with an exit status of the adapter's choosing. ``KeyboardInterrupt`` is not the adapter's
+    fault: Ctrl-C lands wherever the process happens to be, usually inside the model's code, so
+    it passes through and the CLI exits 130 having written nothing.
     """
     try:
         yield
     except SystemExit as exc:
         raise AdapterError(f"{call} called exit({exc.code!r}); an adapter must raise an exception, not end the process") from None
-    except KeyboardInterrupt:
-        raise AdapterError(f"interrupted (KeyboardInterrupt) inside {call}") from None
     except Exception as exc:  # noqa: BLE001 - any failure inside user code is reported, named
         raise AdapterError(f"{call} raised {type(exc).__name__}: {exc}") from exc
 

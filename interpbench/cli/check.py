@@ -7,6 +7,7 @@ import sys
 import click
 
 from ..adapters import LAYOUTS
+from ..limits import MAX_BATCH_SIZE, MAX_STEPS
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
 from .options import VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, model_options, one_model, resolve_model
@@ -26,9 +27,9 @@ EXIT_REGRESSION = 1
 @click.option("--write-baseline", is_flag=True, help="Record the score as the baseline instead of checking it (overwrites).")
 @click.option("--seeds", "seed_range", type=SeedList(), default="0-2", show_default=True, help="Protocol seeds, with --write-baseline and a model only.")
 @click.option("--pairs", type=click.IntRange(1, TEST_SET_SIZE // 2), default=DEFAULT_PAIRS, show_default=True, help="With --write-baseline and a model only.")
-@click.option("--steps", type=click.IntRange(min=2), default=DEFAULT_STEPS, show_default=True, help="With --write-baseline and a model only.")
+@click.option("--steps", type=click.IntRange(2, MAX_STEPS), default=DEFAULT_STEPS, show_default=True, help="With --write-baseline and a model only.")
 @click.option("--path", "path_kind", type=click.Choice(sorted(PATH_KINDS)), default="lerp", show_default=True, help="With --write-baseline and a model only.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH_SIZE), default=256, show_default=True)
 @device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects.")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints.")
