@@ -70,3 +70,104 @@ def test_model_sizes_a_config_asks_for_are_bounded(tmp_path: Path, key: str, val
     one_error_line(cli("train", "baseline", "--out", str(tmp_path / "r"), "--set", f"{key}={value}", *TINY_ARGS[:6]),
                    f"{key}={value} is not allowed")
     assert not (tmp_path / "r").exists()
+
+
+# --------------------------------------------------------------------------- result files
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("saved")
+    interpbench.score("oracle", seeds=[0], pairs=2, steps=4, progress=False).save(folder / "r.json")
+    return folder / "r.json"
+
+
+def _with_images(saved: Path, tmp_path: Path, **images: object) -> Path:
+    record = json.loads(saved.read_text())
+    record["images"] = {**record["images"], **images}
+    for key in [k for k, v in images.items() if v is None]:
+        del record["images"][key]
+    out = tmp_path / "r.json"
+    out.write_text(json.dumps(record))
+    (tmp_path / "r.images.npz").write_bytes((saved.parent / "r.images.npz").read_bytes())
+    return out
+
+
+@pytest.mark.parametrize("name", ["../r.images.npz", "/etc/shadow", "/etc/passwd", "sub/r.images.npz", "..", "C:r.npz", "r.images.npy"])
+def test_images_file_must_be_a_plain_npz_name_beside_the_result(saved: Path, tmp_path: Path, name: str) -> None:
+    path = _with_images(saved, tmp_path, file=name)
+    with pytest.raises(DataError, match="images.file"):
+        interpbench.Result.load(path)
+
+
+def test_images_without_a_sha256_are_refused(saved: Path, tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="sha256 is missing"):
+        interpbench.Result.load(_with_images(saved, tmp_path, sha256=None))
+
+
+def _npz_case(tmp_path: Path, saved: Path, kind: str) -> Path:
+    path = _with_images(saved, tmp_path)
+    npz = tmp_path / "r.images.npz"
+    if kind == "npy":
+        np.save(npz.with_suffix(".npy"), np.zeros((1, 2, 4, 32, 32), np.float32))
+        os.replace(npz.with_suffix(".npy"), npz)
+    elif kind == "truncated":
+        npz.write_bytes(npz.read_bytes()[:200])
+    elif kind == "bomb":
+        # 2 GiB of zeros declared (and compressed to ~2 MB): must be refused from the zip directory alone.
+        import zipfile
+        with zipfile.ZipFile(npz, "w", zipfile.ZIP_DEFLATED) as archive, archive.open("images.npy", "w", force_zip64=True) as f:
+            header = np.lib.format.header_data_from_array_1_0(np.zeros((1, 2, 4, 32, 32), np.float32))
+            np.lib.format.write_array_header_1_0(f, header)
+            block = bytes(1 << 24)
+            for _ in range(128):
+                f.write(block)
+    elif kind == "wrong-shape":
+        np.savez_compressed(npz, images=np.zeros((1, 2, 5, 32, 32), np.float32), seeds=np.asarray([0]))
+    record = json.loads(path.read_text())
+    from interpbench.result import _sha256
+    record["images"]["sha256"] = _sha256(npz)  # a consistent (crafted) file, so only the content checks stand
+    path.write_text(json.dumps(record))
+    return path
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("npy", "not a readable .npz archive"),
+    ("truncated", "not a readable .npz archive"),
+    ("bomb", "declares 2,147,483,"),
+    ("wrong-shape", "of shape (1, 2, 5, 32, 32)"),
+])
+def test_crafted_images_files_are_refused_before_they_are_read(saved: Path, tmp_path: Path, kind: str, message: str) -> None:
+    import resource
+    path = _npz_case(tmp_path, saved, kind)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        interpbench.Result.load(path)
+    # The bomb was not inflated: peak memory grew by far less than its declared 2 GiB.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024
+
+
+def test_plot_of_a_result_whose_images_escape_its_folder_is_one_sentence(saved: Path, tmp_path: Path) -> None:
+    path = _with_images(saved, tmp_path, file="../../../../etc/passwd")
+    one_error_line(cli("plot", str(path), "--output", str(tmp_path / "p.png")), "not a plain file name")
+
+
+# ---------------------------------------------------------------------------- checkpoints
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import reference_models as rm
+    out = tmp_path_factory.mktemp("ckpt")
+    rm.train("baseline", out, kimg=0.015625, eval_every_kimg=0.0078125, eval_pairs=2, progress=False,
+             config={"depth": 2, "batch_size": 8})
+    return out / "checkpoint.pt"
+
+
+@pytest.mark.parametrize("field, value", [
+    ("kimg_done", "16"), ("kimg_done", [1.0]), ("kimg_done", float("nan")), ("train_seconds", float("nan")),
+    ("train_seconds", float("inf")), ("format_version", "1"), ("seed", True), ("step", 2.5),
+    ("trail", [1, 2]), ("trail", [{"kimg": "x", "step": 1}]), ("trail", "abc"), ("config", [1]), ("preset", 3),
+])
+def test_crafted_checkpoint_metadata_is_one_sentence(checkpoint: Path, tmp_path: Path, field: str, value: object) -> None:
+    record = torch.load(checkpoint, weights_only=True)
+    record[field] = value
+    bad = tmp_path / "bad.pt"
+    torch.save(record, bad)
+    one_error_line(cli("run", "--model", "baseline", "--checkpoint", str(bad), "--pairs", "2"), f"malformed: {field} is")
