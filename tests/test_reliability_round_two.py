@@ -171,3 +171,21 @@ def test_crafted_checkpoint_metadata_is_one_sentence(checkpoint: Path, tmp_path:
     bad = tmp_path / "bad.pt"
     torch.save(record, bad)
     one_error_line(cli("run", "--model", "baseline", "--checkpoint", str(bad), "--pairs", "2"), f"malformed: {field} is")
+
+
+# --------------------------------------------------------------------------------- sweeps
+def test_sweep_directory_names_are_injective() -> None:
+    from reference_models.sweep.grid import _format, parse_grid
+
+    grid = parse_grid({"models": ["baseline"], "seeds": [0], "lr": [0.001, 0.0010000001]})
+    assert [r.directory for r in grid.runs()] == ["baseline-lr=0.001-s0", "baseline-lr=0.0010000001-s0"]
+    assert _format("a/b") != _format("a_b") and "/" not in _format("../x") and _format(1) != _format(1.0)
+
+
+def test_a_grid_whose_runs_would_share_a_directory_is_refused_before_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The backstop behind the injective names: a collision (e.g. names equal but for case) is refused up front."""
+    from reference_models.sweep import grid as grid_module
+
+    monkeypatch.setattr(grid_module, "_format", lambda value: "SAME" if value == 0.001 else "same")
+    with pytest.raises(OptionError, match="would share the run directory"):
+        grid_module.parse_grid({"models": ["baseline"], "seeds": [0], "lr": [0.001, 0.002]})
