@@ -26,6 +26,7 @@ from ..errors import DataError
 from ..metrics import is_collapsed
 from ..jsonfile import read_json
 from ..spec import SPEC_VERSION
+from .guard import leaderboard_lock
 from .schema import ENTRY_SCHEMA, validate
 from .stats import summarise
 
@@ -418,7 +419,11 @@ def add_entry(root: str | os.PathLike[str], entry: dict[str, Any], figure_source
     ``root/<entry["figures"]["grid"]>``.
     """
     check_entry(entry)
-    root = Path(root)
+    with leaderboard_lock(root):  # the duplicate check and the write, as one step among writers
+        return _file_entry(Path(root), entry, figure_source)
+
+
+def _file_entry(root: Path, entry: dict[str, Any], figure_source: str | os.PathLike[str] | None) -> Path:
     existing = load_entries(root) if (root / RESULTS_DIR).is_dir() else []
     for other in existing:
         if other.id == entry["id"]:
@@ -426,12 +431,18 @@ def add_entry(root: str | os.PathLike[str], entry: dict[str, Any], figure_source
         shared = _shared_checkpoint(entry, other)
         if shared:
             raise DataError(f"duplicate entry: checkpoint {shared[:12]}… is already scored in {other.path}")
-    target = root / RESULTS_DIR / f"{entry['id']}.json"
+    results = root / RESULTS_DIR
+    target = results / f"{entry['id']}.json"
+    # The schema's id pattern already keeps the id a plain name; this keeps it so whatever the schema says.
+    if target.resolve().parent != results.resolve() or Path(entry["id"]).name != entry["id"]:
+        raise DataError(f"entry id {entry['id']!r} would leave {results}; an id is a plain file name")
+    results.mkdir(exist_ok=True)
     grid = entry.get("figures", {}).get("grid")
     if figure_source is not None:
         if grid is None:
             raise DataError("a figure was given but the entry names no figures.grid path")
         source = check_png(figure_source)
+        (root / FIGURES_DIR).mkdir(exist_ok=True)
         with atomic_path(root / grid) as tmp:
             shutil.copyfile(source, tmp)
     try:

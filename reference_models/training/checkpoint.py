@@ -8,6 +8,7 @@ needs for provenance (model name and config, preset, budget, seed, evaluation tr
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import os
 import pickle
@@ -43,8 +44,13 @@ def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> No
         "torch_version": str(torch.__version__),
         **payload,
     }
+    # Serialised in memory, then written as plain bytes: torch.save straight to a full disk fails
+    # with an opaque "unexpected pos" RuntimeError, a plain write with ENOSPC, which atomic_path
+    # reports as one sentence (and the previous checkpoint stays as it was).
+    buffer = io.BytesIO()
+    torch.save(record, buffer)
     with atomic_path(path) as tmp:
-        torch.save(record, tmp)
+        tmp.write_bytes(buffer.getbuffer())
 
 
 def read_checkpoint(path: str | os.PathLike[str], expected_model: str | None = None) -> dict[str, Any]:
