@@ -189,3 +189,109 @@ def test_a_grid_whose_runs_would_share_a_directory_is_refused_before_training(mo
     monkeypatch.setattr(grid_module, "_format", lambda value: "SAME" if value == 0.001 else "same")
     with pytest.raises(OptionError, match="would share the run directory"):
         grid_module.parse_grid({"models": ["baseline"], "seeds": [0], "lr": [0.001, 0.002]})
+
+
+# ------------------------------------------------------------------------------ full disk
+# A real write failure, not a mock: the command runs in a child process whose file size limit
+# (RLIMIT_FSIZE, SIGXFSZ ignored) makes every write past 1 KiB fail with EFBIG, as a full disk
+# fails with ENOSPC; and, where this process may mount one, on a nearly full tmpfs.
+_LIMIT = 1024
+
+
+def _limited(limit: int):  # type: ignore[no-untyped-def]
+    def apply() -> None:
+        import resource
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def _cli_process(args: list[str], cwd: Path, limit: int | None = _LIMIT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "interpbench", *args], cwd=cwd, capture_output=True, text=True, env=env,
+                          preexec_fn=_limited(limit) if limit else None, timeout=300)
+
+
+def _assert_one_sentence_nothing_written(proc: subprocess.CompletedProcess, folder: Path, before: dict[str, bytes]) -> None:
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "cannot write" in errors[0] and ("too large" in errors[0] or "No space" in errors[0]), errors[0]
+    after = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
+    assert after == before  # the previous files untouched, no new or temporary file left
+
+
+@pytest.fixture(scope="module")
+def disk_case(tmp_path_factory: pytest.TempPathFactory, saved: Path) -> Path:
+    """A folder with a scored result (and its images), a leaderboard holding it, and a stale old output."""
+    folder = tmp_path_factory.mktemp("disk")
+    for name in ("r.json", "r.images.npz"):
+        (folder / name).write_bytes((saved.parent / name).read_bytes())
+    board = folder / "board"
+    (board / "results").mkdir(parents=True)
+    assert cli("leaderboard", "add", str(folder / "r.json"), "--leaderboard", str(board)).exit_code == 0
+    assert cli("leaderboard", "build", "--leaderboard", str(board)).exit_code == 0
+    return folder
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "--adapter", "oracle", "--pairs", "8", "--steps", "4", "--seed", "0", "--output", "out/r.json"],
+    ["run", "--adapter", "oracle", "--pairs", "8", "--steps", "4", "--seed", "0", "--figure", "out/grid.png"],
+    ["check", "--result", "r.json", "--baseline", "out/base.json", "--write-baseline"],
+    ["plot", "r.json", "--output", "out/p.png"],
+    ["probe", "--adapter", "oracle", "--dataset", "lines", "--probe", "linear", "--train-size", "200", "--output", "out/probe.json"],
+    ["train", "baseline", "--out", "out/run", *TINY_ARGS],
+    ["leaderboard", "add", "r.json", "--leaderboard", "out/board", "--id", "again-v1"],
+    ["leaderboard", "build", "--leaderboard", "out/board"],
+], ids=lambda c: " ".join(c[:2]) + (" " + c[-2] if c[-2].startswith("--") else ""))
+def test_every_writer_on_a_full_disk_says_so_and_leaves_the_old_files(disk_case: Path, tmp_path: Path, command: list[str]) -> None:
+    work = tmp_path / "w"
+    work.mkdir()
+    for name in ("r.json", "r.images.npz"):
+        (work / name).write_bytes((disk_case / name).read_bytes())
+    out = work / "out"
+    import shutil
+    shutil.copytree(disk_case / "board", out / "board")
+    (out / "run").mkdir()
+    for name in ("r.json", "grid.png", "base.json", "p.png", "probe.json"):
+        (out / name).write_text("the previous file\n")
+    before = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
+    if command[0] == "leaderboard" and command[1] == "add":
+        (out / "board" / "results" / "oracle-v1.json").unlink()  # so the add is no duplicate
+        before = {k: v for k, v in before.items() if k != "board/results/oracle-v1.json"}
+    proc = _cli_process(command, work)
+    _assert_one_sentence_nothing_written(proc, out, before)
+
+
+def _tmpfs(folder: Path, size: str) -> None:
+    folder.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
+    except OSError:
+        pytest.skip("no mount command here")
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.decode().strip()}")
+
+
+def test_a_really_full_tmpfs_keeps_the_previous_pages_and_result(disk_case: Path, tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    _tmpfs(disk, "2m")
+    try:
+        import shutil
+        shutil.copytree(disk_case / "board", disk / "board")
+        (disk / "r.json").write_text("the previous result\n")
+        filler = disk / "filler"
+        with open(filler, "wb", buffering=0) as f:  # fill the file system up to its last few KiB
+            try:
+                while True:
+                    f.write(bytes(4096))
+            except OSError:
+                pass
+        filler.write_bytes(filler.read_bytes()[: -8 * 1024])
+        before = {str(p.relative_to(disk)): p.read_bytes() for p in disk.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
+        for command in (["leaderboard", "build", "--leaderboard", str(disk / "board")],
+                        ["run", "--adapter", "oracle", "--pairs", "64", "--seed", "0", "--output", str(disk / "r.json")]):
+            proc = _cli_process(command, tmp_path, limit=None)
+            _assert_one_sentence_nothing_written(proc, disk, before)
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
