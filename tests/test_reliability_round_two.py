@@ -295,3 +295,23 @@ def test_a_really_full_tmpfs_keeps_the_previous_pages_and_result(disk_case: Path
             _assert_one_sentence_nothing_written(proc, disk, before)
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+# ------------------------------------------------------------------------ math markup in names
+MATH_NAME = r"a $\notacommand$ b"
+
+
+def test_math_markup_in_a_name_is_drawn_literally(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    for figure in ("grid.png", "traj.png", "scatter.png"):
+        result = cli("run", "--adapter", "oracle", "--pairs", "2", "--steps", "4", "--seed", "0", "--name", MATH_NAME,
+                     "--figure", str(tmp_path / figure), "--output", str(out))
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / figure).read_bytes()[:4] == b"\x89PNG"
+    board = tmp_path / "board"
+    (board / "results").mkdir(parents=True)
+    assert cli("leaderboard", "add", str(out), "--leaderboard", str(board)).exit_code == 0
+    built = cli("leaderboard", "build", "--leaderboard", str(board))
+    assert built.exit_code == 0, built.output
+    import matplotlib
+    assert matplotlib.rcParams["text.parse_math"] is True  # the user's own setting is left alone

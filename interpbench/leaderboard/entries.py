@@ -403,7 +403,11 @@ def check_png(path: str | os.PathLike[str]) -> Path:
     if not source.exists():
         raise DataError(f"figure {os.fspath(source)!r} does not exist")
     try:
-        is_png = source.is_file() and source.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        if source.is_file():
+            with open(source, "rb") as f:  # the signature only: a 3 GB file is not read to check 8 bytes
+                is_png = f.read(8) == b"\x89PNG\r\n\x1a\n"
+        else:
+            is_png = False
     except OSError as exc:
         raise DataError(f"cannot read figure {os.fspath(source)!r}: {exc.strerror or exc}") from None
     if not is_png:
