@@ -294,11 +294,11 @@ class Result:
     def _attach_images(self, file: Path, sha256: str) -> None:
         p = self.protocol
         shape = (len(p.seeds), p.pairs, p.steps, 32, 32)
-        # Declared sizes first (no decompression): a zip bomb, a .npy renamed .npz or a truncated
-        # file is refused before a byte of it is inflated or hashed.
-        _check_images_npz(file, shape)
+        # The hash streams the file (bounded memory); then the declared sizes, before anything is
+        # inflated: a zip bomb, a .npy renamed .npz or a wrong shape is refused unread.
         if _sha256(file) != sha256:
             raise DataError(f"images file {str(file)!r} does not match the sha256 its result records (changed or truncated)")
+        _check_images_npz(file, shape)
         try:
             with np.load(file, allow_pickle=False) as npz:
                 stack = np.asarray(npz["images"], dtype=np.float64)

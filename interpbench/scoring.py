@@ -16,7 +16,7 @@ from .metrics import (
     smoothness,
 )
 
-__all__ = ["PathScores", "score_paths"]
+__all__ = ["PathScores", "score_paths", "path_scores"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,6 @@ def score_paths(paths: np.ndarray, endpoints: np.ndarray | None = None, search_d
     if not np.all(np.isfinite(x)):
         raise ValueError("paths contain NaN or inf; a model's non-finite output cannot be scored")
     distances, angles = nearest_line(x, device=search_device)
-    per_path = smoothness(angles)
-    aggregate, n_undefined = aggregate_smoothness(per_path)
     recon = spread = None
     if endpoints is not None:
         ends = np.asarray(endpoints)
@@ -58,16 +56,28 @@ def score_paths(paths: np.ndarray, endpoints: np.ndarray | None = None, search_d
             raise ValueError(f"endpoints must have shape {(x.shape[0], 2, 32, 32)}, got {ends.shape}")
         recon = reconstruction_error(x[:, [0, -1]], ends)
         spread = output_spread(x, ends)
+    return path_scores(distances, angles, reconstruction_error=recon, output_spread=spread)
+
+
+def path_scores(distances: np.ndarray, angles: np.ndarray, reconstruction_error: float | None = None,
+                output_spread: float | None = None) -> PathScores:
+    """The headline metrics from the per-image nearest-line ``distances`` and ``angles`` (n_paths, n_steps).
+
+    What :func:`score_paths` computes once the nearest lines are known; scoring in chunks
+    (:func:`interpbench.score`) finds them chunk by chunk and calls this on the whole arrays.
+    """
+    per_path = smoothness(angles)
+    aggregate, n_undefined = aggregate_smoothness(per_path)
     return PathScores(
         mean_distance=mean_distance(distances),
         smoothness=aggregate,
         n_undefined=n_undefined,
-        n_paths=int(x.shape[0]),
-        n_steps=int(x.shape[1]),
+        n_paths=int(distances.shape[0]),
+        n_steps=int(distances.shape[1]),
         long_way_fraction=long_way_fraction(angles),
         distances=distances,
         angles=angles,
         path_smoothness=per_path,
-        reconstruction_error=recon,
-        output_spread=spread,
+        reconstruction_error=reconstruction_error,
+        output_spread=output_spread,
     )

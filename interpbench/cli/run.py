@@ -56,7 +56,7 @@ def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, 
             results.append(score(
                 target, seeds=seeds, pairs=pairs, steps=steps, path=path_kind, batch_size=batch_size, device=device,
                 layout=layout, value_range=value_range, name=label, progress=None, model_info=model_info,
-                strict=strict, threads=threads,
+                strict=strict, threads=threads, keep_images=bool(targets or figures),  # images only for files that need them
             ))
     if targets or figures:
         _write_outputs(results, targets, figures, figure_kind)
