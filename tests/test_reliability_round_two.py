@@ -217,7 +217,7 @@ def _assert_one_sentence_nothing_written(proc: subprocess.CompletedProcess, fold
     errors = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert "cannot write" in errors[0] and ("too large" in errors[0] or "No space" in errors[0]), errors[0]
-    after = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
+    after = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file() and p.name != "train.lock"}
     assert after == before  # the previous files untouched, no new or temporary file left
 
 
@@ -255,7 +255,7 @@ def test_every_writer_on_a_full_disk_says_so_and_leaves_the_old_files(disk_case:
     (out / "run").mkdir()
     for name in ("r.json", "grid.png", "base.json", "p.png", "probe.json"):
         (out / name).write_text("the previous file\n")
-    before = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
+    before = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "train.lock"}
     if command[0] == "leaderboard" and command[1] == "add":
         (out / "board" / "results" / "oracle-v1.json").unlink()  # so the add is no duplicate
         before = {k: v for k, v in before.items() if k != "board/results/oracle-v1.json"}
@@ -288,7 +288,7 @@ def test_a_really_full_tmpfs_keeps_the_previous_pages_and_result(disk_case: Path
             except OSError:
                 pass
         filler.write_bytes(filler.read_bytes()[: -8 * 1024])
-        before = {str(p.relative_to(disk)): p.read_bytes() for p in disk.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
+        before = {str(p.relative_to(disk)): p.read_bytes() for p in disk.rglob("*") if p.is_file() and p.name != "train.lock"}
         for command in (["leaderboard", "build", "--leaderboard", str(disk / "board")],
                         ["run", "--adapter", "oracle", "--pairs", "64", "--seed", "0", "--output", str(disk / "r.json")]):
             proc = _cli_process(command, tmp_path, limit=None)
@@ -446,3 +446,100 @@ def test_chunked_scores_equal_one_pass_scores() -> None:
     assert np.array_equal(got.distances, whole.distances) and np.array_equal(got.angles, whole.angles)
     assert got.mean_distance == whole.mean_distance and got.reconstruction_error == whole.reconstruction_error
     assert got.output_spread == pytest.approx(whole.output_spread, rel=1e-12)  # merged moments: rounding only
+
+
+# ---------------------------------------------------------------------------- leaderboard
+def test_leaderboard_folder_is_never_made_up(saved: Path, tmp_path: Path) -> None:
+    one_error_line(cli("leaderboard", "add", str(saved), "--leaderboard", str(tmp_path / "typo" / "dir")), "does not exist")
+    one_error_line(cli("leaderboard", "build", "--leaderboard", str(tmp_path / "typo" / "dir")), "does not exist")
+    assert not (tmp_path / "typo").exists()
+
+
+@pytest.mark.parametrize("entry_id", ["../x", "x/../../y", "/etc/x", ".hidden", "a\\b"])
+def test_an_entry_id_never_leaves_results(saved: Path, tmp_path: Path, entry_id: str) -> None:
+    board = tmp_path / "board"
+    (board / "results").mkdir(parents=True)
+    one_error_line(cli("leaderboard", "add", str(saved), "--leaderboard", str(board), "--id", entry_id), "id")
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_concurrent_adds_of_one_id_file_one_and_refuse_the_other(saved: Path, tmp_path: Path) -> None:
+    from interpbench.leaderboard.guard import leaderboard_lock
+
+    board = tmp_path / "board"
+    (board / "results").mkdir(parents=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    args = [sys.executable, "-m", "interpbench", "leaderboard", "add", str(saved), "--leaderboard", str(board)]
+    with leaderboard_lock(board):  # both start, and both reach the lock, while it is held here
+        procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+        import time
+        time.sleep(8)
+    outs = [p.communicate(timeout=120) for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 1], outs
+    assert any("duplicate entry: id 'oracle-v1'" in err for _, err in outs)
+    assert [p.name for p in (board / "results").iterdir()] == ["oracle-v1.json"]
+
+
+def test_a_build_that_fails_half_way_leaves_every_previous_page(saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from interpbench.leaderboard import render
+
+    board = tmp_path / "board"
+    (board / "results").mkdir(parents=True)
+    assert cli("leaderboard", "add", str(saved), "--leaderboard", str(board)).exit_code == 0
+    for name in ("README.md", "index.html", "figures/scatter.png"):
+        (board / name).parent.mkdir(exist_ok=True)
+        (board / name).write_text(f"previous {name}\n")
+
+    def fail(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(render, "_scatter", fail)  # the last file of the set fails, after both pages were rendered
+    with pytest.raises(OptionError, match="No space left on device; nothing was written"):
+        render.build(board)
+    for name in ("README.md", "index.html", "figures/scatter.png"):
+        assert (board / name).read_text() == f"previous {name}\n"
+    assert not [p for p in board.rglob("*.tmp")]
+
+
+# ------------------------------------------------------------------------------- signals
+def test_sigterm_stops_training_like_ctrl_c(tmp_path: Path) -> None:
+    """A polite kill checkpoints the step reached and says how to resume (it used to die, -15, with nothing saved)."""
+    out = tmp_path / "run"
+    code = textwrap.dedent(f"""
+        import os, signal, sys
+        from click.testing import CliRunner
+        from reference_models.training import engine
+        step = engine.Trainer.step
+        def step_then_term(self, x=None):
+            losses = step(self, x)
+            if self.step_count == 3:
+                os.kill(os.getpid(), signal.SIGTERM)
+            return losses
+        engine.Trainer.step = step_then_term
+        from interpbench.cli import main
+        main(["train", "baseline", "--out", {str(out)!r}, *{TINY_ARGS!r}])
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 130, proc.stderr
+    assert "training interrupted at step 3" in proc.stderr and "continue it with: interpbench train baseline" in proc.stderr
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == 3
+    assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
+
+
+def test_sigterm_while_scoring_exits_130_and_writes_nothing(tmp_path: Path) -> None:
+    slow = tmp_path / "slow.py"
+    slow.write_text(textwrap.dedent("""
+        import os, signal
+        from interpbench.adapters import OracleAdapter
+        class Slow(OracleAdapter):
+            def decode(self, codes):
+                os.kill(os.getpid(), signal.SIGTERM)
+                return super().decode(codes)
+    """))
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = _cli_process(["run", "--adapter", f"{slow}:Slow", "--pairs", "2", "--output", str(out / "r.json")], tmp_path, limit=None)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr.strip() == "Interrupted: nothing was written." and list(out.iterdir()) == []

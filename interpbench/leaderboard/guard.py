@@ -2,7 +2,8 @@
 
 A leaderboard is never made up: ``--leaderboard typo/dir`` is refused rather than creating a
 tree. Writers (``leaderboard add``, ``leaderboard build``, a sweep filing its entries) hold an
-OS file lock on ``DIR/.leaderboard.lock`` while they check for duplicates and write, so two
+OS lock on the folder itself (``flock`` of the directory; on Windows, of ``DIR/.leaderboard.lock``),
+leaving no file behind, while they check for duplicates and write, so two
 ``add`` of one id (or of one checkpoint) cannot both pass the duplicate check: the second waits,
 then finds the first's entry and is refused. The OS drops the lock when its holder dies, however
 it dies, so a killed writer never blocks the next one.
@@ -11,6 +12,7 @@ it dies, so a killed writer never blocks the next one.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,15 +42,35 @@ def leaderboard_folder(root: str | os.PathLike[str]) -> Path:
 def leaderboard_lock(root: str | os.PathLike[str], wait_s: float = _WAIT_S) -> Iterator[None]:
     """Hold the leaderboard's write lock for the ``with`` block (waiting up to ``wait_s`` seconds)."""
     folder = leaderboard_folder(root)
-    lock = FileLock(str(folder / LOCK_NAME), timeout=wait_s)
+    busy = DataError(f"another interpbench command has been writing to the leaderboard {os.fspath(root)!r} for "
+                     f"over {wait_s:g} s; try again when it has finished")
     try:
-        lock.acquire()
-    except Timeout:
-        raise DataError(f"another interpbench command has been writing to the leaderboard {os.fspath(root)!r} for "
-                        f"over {wait_s:g} s (it holds {LOCK_NAME}); try again when it has finished") from None
+        import fcntl
+    except ImportError:  # Windows: a lock file, through filelock
+        lock = FileLock(str(folder / LOCK_NAME), timeout=wait_s)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise busy from None
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
     except OSError as exc:
         raise DataError(f"cannot lock the leaderboard {os.fspath(root)!r}: {exc.strerror or exc}") from None
     try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise busy from None
+                time.sleep(0.05)
         yield
     finally:
-        lock.release()
+        os.close(fd)  # closing the descriptor releases the lock
