@@ -543,3 +543,24 @@ def test_sigterm_while_scoring_exits_130_and_writes_nothing(tmp_path: Path) -> N
     proc = _cli_process(["run", "--adapter", f"{slow}:Slow", "--pairs", "2", "--output", str(out / "r.json")], tmp_path, limit=None)
     assert proc.returncode == 130, proc.stderr
     assert proc.stderr.strip() == "Interrupted: nothing was written." and list(out.iterdir()) == []
+
+
+def test_a_killed_writers_temporaries_are_cleaned_by_the_next_training(tmp_path: Path) -> None:
+    import reference_models as rm
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / ".checkpoint.pt.abc123.tmp").write_bytes(b"half a checkpoint")
+    (out / ".summary.json.def456.tmp").write_text("{")
+    rm.train("baseline", out, kimg=0.015625, eval_every_kimg=0.0078125, eval_pairs=2, progress=False,
+             config={"depth": 2, "batch_size": 8})
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_leftover_temporaries_are_ignored_by_readers(saved: Path, tmp_path: Path) -> None:
+    board = tmp_path / "board"
+    (board / "results").mkdir(parents=True)
+    assert cli("leaderboard", "add", str(saved), "--leaderboard", str(board)).exit_code == 0
+    (board / "results" / ".oracle-v1.json.x1y2.tmp").write_text("{ half")
+    assert cli("leaderboard", "validate", "--leaderboard", str(board)).exit_code == 0
+    assert cli("leaderboard", "build", "--leaderboard", str(board)).exit_code == 0
