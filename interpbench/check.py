@@ -24,7 +24,7 @@ from .atomic import write_text_atomic
 from .errors import DataError, OptionError
 from .leaderboard.entries import read_json
 from .leaderboard.schema import BASELINE_SCHEMA, RESULT_SUMMARY_SCHEMA, validate
-from .result import Result
+from .result import NOT_COMPARABLE, Result
 from .spec import BANK_SIZE, SPEC_VERSION
 
 __all__ = [
@@ -48,6 +48,7 @@ BASELINE_FORMAT = "interpbench-baseline"
 METRICS: dict[str, tuple[str, float]] = {
     "mean_distance": ("Mean Distance (×10⁻³)", 1e3),
     "smoothness": ("Smoothness", 1.0),
+    "geodesic_error": ("geodesic error", 1.0),
     "long_way_fraction": ("long-way fraction", 1.0),
     "reconstruction_error": ("reconstruction MSE", 1.0),
     "n_undefined": ("undefined Smoothness", 1.0),
@@ -291,7 +292,8 @@ def compare(
     _require_spec(baseline, f"baseline {baseline_path!r}" if baseline_path else "the baseline")
     _require_spec(data, "the result")
     if dict(data["protocol"]) != dict(baseline["protocol"]):
-        raise DataError(f"protocol differs from the baseline's: {dict(data['protocol'])} vs {dict(baseline['protocol'])}")
+        raise DataError(f"protocol differs from the baseline's: {dict(data['protocol'])} vs {dict(baseline['protocol'])}; "
+                        f"{NOT_COMPARABLE}")
     try:
         mine, theirs = _metrics_of(data), _metrics_of(baseline)
         tol = baseline.get("tolerances", {})

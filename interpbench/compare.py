@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import OptionError
 from .leaderboard.paper import PAPER_TABLE1
-from .result import Result, smoothness_text
+from .result import NOT_COMPARABLE, Result, smoothness_text
 
 __all__ = ["comparison_table", "paper_points", "comparison_figure"]
 
@@ -19,17 +19,18 @@ def _check_same_protocol(results: Sequence[Result]) -> None:
     first = results[0].protocol
     for r in results[1:]:
         if r.protocol != first:
-            raise OptionError(f"{r.name!r} was scored under another protocol ({r.protocol}) than {results[0].name!r} ({first})")
+            raise OptionError(f"{r.name!r} was scored under another protocol ({r.protocol}) than {results[0].name!r} ({first}); "
+                              f"{NOT_COMPARABLE}")
 
 
 def comparison_table(results: Sequence[Result]) -> str:
     """One row per model: Mean Distance ×10⁻³ and Smoothness (mean ± std over protocol seeds), the
-    undefined count, reconstruction MSE and the sanity warnings. All results share one protocol."""
+    undefined count, the geodesic error, reconstruction MSE and the sanity warnings. All results share one protocol."""
     _check_same_protocol(results)
     p = results[0].protocol
     n_paths = p.pairs * len(p.seeds)
     width = max(12, *(len(r.name) for r in results)) + 2
-    head = f"{'model':<{width}}{'Mean Distance ×10⁻³':>22}{'Smoothness':>24}{'undefined':>16}{'recon MSE':>12}  notes"
+    head = f"{'model':<{width}}{'Mean Distance ×10⁻³':>22}{'Smoothness':>24}{'undefined':>16}{'geodesic error':>20}{'recon MSE':>12}  notes"
     lines = [
         f"protocol: {p.path}, {p.pairs} pairs × {p.steps} steps, bank {p.bank_size}, seeds {', '.join(map(str, p.seeds))} "
         "(mean ± std over seeds; lower is better)",
@@ -45,6 +46,7 @@ def comparison_table(results: Sequence[Result]) -> str:
         notes = [w["code"].replace("_", " ") + " warning" for w in r.warnings] + (["collapsed"] if r.collapsed else [])
         lines.append(
             f"{r.name:<{width}}{md:>22}{sm:>24}{f'{r.n_undefined} of {n_paths}':>16}"
+            f"{f'{r.geodesic_error:.4f} ± {r.geodesic_error_std:.4f}':>20}"
             f"{(f'{sum(recon) / len(recon):.2e}' if recon else '—'):>12}  {', '.join(notes) or '—'}"
         )
     return "\n".join(lines)

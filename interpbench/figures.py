@@ -16,6 +16,7 @@ import numpy as np
 
 from .atomic import atomic_path
 from .errors import OptionError
+from .factor_space import CIRCLE
 from .manifold import render
 from .result import Result
 
@@ -134,17 +135,16 @@ def trajectory_figure(result: Result, panels: int = 8):  # type: ignore[no-untyp
         if i >= panels:
             ax.set_visible(False)
             continue
-        start = ends[i, 0]
-        # The ideal path: constant angular speed along the shorter arc between the true endpoints.
-        delta = (ends[i, 1] - start + np.pi) % (2 * np.pi) - np.pi
-        ideal = np.degrees(start + t * delta)
+        # The ideal path is the geodesic error's true path: even steps along the short arc between the true endpoints.
+        ideal = np.degrees(CIRCLE.geodesic(ends[i, 0], ends[i, 1], t))
         decoded = np.degrees(np.unwrap(angles[i]))
         # Put the decoded sequence on the same turn of the circle as the ideal one for comparison.
         decoded += 360.0 * np.round((ideal[0] - decoded[0]) / 360.0)
         ax.plot(t, ideal, "--", color="#888888", lw=1.2, label="ideal (short arc, even steps)")
         ax.plot(t, decoded, "o-", color="#1f77b4", ms=3, lw=1.2, label="decoded (nearest line)")
         s = result.seeds[0].scores.path_smoothness[i]
-        ax.set_title(f"#{i}  Smoothness {'undefined' if np.isnan(s) else f'{s:.3f}'}", fontsize=8)
+        g = result.seeds[0].scores.path_geodesic_error[i]
+        ax.set_title(f"#{i}  Smoothness {'undefined' if np.isnan(s) else f'{s:.3f}'}, geodesic error {g:.3f}", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
         if i % cols == 0:

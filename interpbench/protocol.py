@@ -239,7 +239,8 @@ def _score_seed(
         found.setdefault(warning.code, warning)
     return SeedScore(
         seed=seed,
-        scores=path_scores(distances, angles, reconstruction_error=reconstruction_error(decoded_ends, true_ends),
+        scores=path_scores(distances, angles, endpoint_angles=ends,
+                           reconstruction_error=reconstruction_error(decoded_ends, true_ends),
                            output_spread=spread_ratio(spread, true_ends)),
         endpoint_angles=ends,
         images=kept,

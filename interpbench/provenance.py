@@ -10,7 +10,7 @@ from importlib import metadata
 from typing import Any
 
 from ._version import __version__
-from .spec import SPEC_VERSION
+from .spec import EXTENSIONS_VERSION, SPEC_VERSION
 
 __all__ = ["environment", "hardware_description"]
 
@@ -50,6 +50,7 @@ def environment(device: str | None = None) -> dict[str, Any]:
     """Spec and package versions, library versions, hardware and UTC date."""
     return {
         "spec_version": SPEC_VERSION,
+        "extensions_version": EXTENSIONS_VERSION,
         "package_version": __version__,
         "python": platform.python_version(),
         "libraries": {name: _version_of(name) for name in _LIBRARIES},

@@ -17,16 +17,36 @@ import numpy as np
 from .atomic import atomic_paths
 from .errors import DataError
 from .jsonfile import read_json_object
-from .metrics import COLLAPSE_SPREAD, is_collapsed
+from .metrics import COLLAPSE_SPREAD, defined_smoothness, geodesic_error, geodesic_errors, is_collapsed, path_geodesic_error
 from .scoring import PathScores
 
-__all__ = ["Protocol", "SeedScore", "Result", "RESULT_FORMAT", "undefined_text", "smoothness_text", "images_path"]
+__all__ = ["NOT_COMPARABLE", "STORED_METRICS", "Protocol", "SeedScore", "Result", "RESULT_FORMAT", "undefined_text", "smoothness_text", "images_path"]
 
 RESULT_FORMAT = "interpbench-result"
 RESULT_FORMAT_VERSION = 1
 # An images file is named by a plain file name beside its result: no separators, no drive letters.
 _PLAIN_NAME = re.compile(r"[^/\\:\x00]+")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+# Why results of different protocols are never ranked together: one sentence every refusal ends with.
+NOT_COMPARABLE = ("scores at another number of pairs P, steps N, seeds or path kind are not comparable "
+                  "(Smoothness and the geodesic error change with N, Mean Distance with the path kind), so they are not ranked together")
+
+# Per-seed metrics a result stores (each a PathScores field), in the order tables print them.
+STORED_METRICS = ("mean_distance", "smoothness", "smoothness_defined", "geodesic_error", "long_way_fraction",
+                  "reconstruction_error", "output_spread")
+
+# (label, metric, display scale, format) of Result.table's rows; n_undefined sits beside Smoothness.
+TABLE_ROWS = (
+    ("Mean Distance (×10⁻³)", "mean_distance", 1e3, "{:.4f}"),
+    ("Smoothness", "smoothness", 1.0, "{:.4f}"),
+    ("undefined Smoothness", "n_undefined", 1.0, ""),
+    ("Smoothness, defined paths", "smoothness_defined", 1.0, "{:.4f}"),
+    ("geodesic error", "geodesic_error", 1.0, "{:.4f}"),
+    ("long-way fraction", "long_way_fraction", 1.0, "{:.3f}"),
+    ("reconstruction MSE", "reconstruction_error", 1.0, "{:.2e}"),
+    ("output spread", "output_spread", 1.0, "{:.3f}"),
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +118,15 @@ class Result:
         return _mean_std(self.per_seed("smoothness"))[1]
 
     @property
+    def geodesic_error(self) -> float:
+        """Mean over seeds of the geodesic error (docs/SPEC.md §X1): 0 = every image on the true path, on time."""
+        return _mean_std(self.per_seed("geodesic_error"))[0]
+
+    @property
+    def geodesic_error_std(self) -> float:
+        return _mean_std(self.per_seed("geodesic_error"))[1]
+
+    @property
     def n_undefined(self) -> int:
         return int(sum(self.per_seed("n_undefined")))
 
@@ -125,18 +154,16 @@ class Result:
             "",
             f"{'metric':<26}{'mean':>10}{'± std':>10}   per seed",
         ]
-        rows = [
-            ("Mean Distance (×10⁻³)", "mean_distance", 1e3, "{:.4f}"),
-            ("Smoothness", "smoothness", 1.0, "{:.4f}"),
-            ("long-way fraction", "long_way_fraction", 1.0, "{:.3f}"),
-            ("reconstruction MSE", "reconstruction_error", 1.0, "{:.2e}"),
-            ("output spread", "output_spread", 1.0, "{:.3f}"),
-        ]
-        for label, metric, scale, fmt in rows:
+        undefined = self.per_seed("n_undefined")
+        for label, metric, scale, fmt in TABLE_ROWS:
+            if metric == "n_undefined":  # printed right under Smoothness: the aggregate counts these paths as 0
+                lines.append(f"{label:<26}{f'{sum(undefined)} of {p.pairs * len(undefined)}':>20}   "
+                             + "  ".join(f"{u} of {p.pairs}" for u in undefined))
+                continue
             raw = self.per_seed(metric)
             if all(v is None for v in raw):
                 continue
-            if metric == "smoothness" and any(math.isnan(v) for v in raw):
+            if metric in ("smoothness", "smoothness_defined") and any(math.isnan(v) for v in raw):
                 lines.append(self._undefined_smoothness_row(label, raw, fmt))
                 continue
             values = [v * scale for v in raw]
@@ -144,9 +171,6 @@ class Result:
             lines.append(
                 f"{label:<26}{fmt.format(mean):>10}{fmt.format(std):>10}   " + "  ".join(fmt.format(v) for v in values)
             )
-        undefined = self.per_seed("n_undefined")
-        lines.append(f"{'undefined Smoothness':<26}{f'{sum(undefined)} of {p.pairs * len(undefined)}':>20}   "
-                     + "  ".join(f"{u} of {p.pairs}" for u in undefined))
         if self.collapsed:
             lines.append("collapsed: the decoded images are all one image (output spread < "
                          f"{COLLAPSE_SPREAD} of the data's), whatever the code")
@@ -164,7 +188,7 @@ class Result:
     def to_dict(self, per_path: bool = True) -> dict[str, Any]:
         """A JSON-ready dict; ``per_path=False`` leaves out the per-interpolation arrays."""
         metrics: dict[str, Any] = {}
-        for metric in ("mean_distance", "smoothness", "long_way_fraction", "reconstruction_error", "output_spread"):
+        for metric in STORED_METRICS:
             values = self.per_seed(metric)
             if any(v is None for v in values):
                 continue
@@ -178,6 +202,7 @@ class Result:
                 entry.update(
                     endpoint_angles=s.endpoint_angles.tolist(),
                     path_smoothness=[_num(v) for v in s.scores.path_smoothness],
+                    path_geodesic_error=s.scores.path_geodesic_error.tolist(),
                     distances=s.scores.distances.tolist(),
                     angles=s.scores.angles.tolist(),
                 )
@@ -251,6 +276,10 @@ class Result:
                 path_smoothness = np.asarray([np.nan if v is None else v for v in entry["path_smoothness"]], dtype=np.float64)
                 recon = metrics.get("reconstruction_error", {}).get("per_seed", [None] * (i + 1))[i]
                 spread = metrics.get("output_spread", {}).get("per_seed", [None] * (i + 1))[i]
+                ends = np.asarray(entry["endpoint_angles"], dtype=np.float64)
+                # Records written before the geodesic error existed hold everything it is computed from.
+                errors = geodesic_errors(angles, ends)
+                stored = metrics.get("geodesic_error", {}).get("per_seed")
                 scores = PathScores(
                     mean_distance=float(metrics["mean_distance"]["per_seed"][i]),
                     smoothness=_float(metrics["smoothness"]["per_seed"][i]),
@@ -261,11 +290,15 @@ class Result:
                     distances=distances,
                     angles=angles,
                     path_smoothness=path_smoothness,
+                    geodesic_error=float(stored[i]) if stored else geodesic_error(errors),
+                    path_geodesic_error=np.asarray(entry.get("path_geodesic_error") or path_geodesic_error(errors), dtype=np.float64),
+                    endpoint_angles=ends,
+                    smoothness_defined=defined_smoothness(path_smoothness),
                     reconstruction_error=None if recon is None else float(recon),
                     output_spread=None if spread is None else float(spread),
                 )
                 seeds.append(
-                    SeedScore(seed=int(entry["seed"]), scores=scores, endpoint_angles=np.asarray(entry["endpoint_angles"]))
+                    SeedScore(seed=int(entry["seed"]), scores=scores, endpoint_angles=ends)
                 )
             return cls(model=dict(data["model"]), protocol=protocol, seeds=seeds, provenance=dict(data.get("provenance", {})),
                        warnings=[dict(w) for w in data.get("warnings", [])])

@@ -8,10 +8,14 @@ import numpy as np
 
 from .metrics import (
     aggregate_smoothness,
+    defined_smoothness,
+    geodesic_error,
+    geodesic_errors,
     long_way_fraction,
     mean_distance,
     nearest_line,
     output_spread,
+    path_geodesic_error,
     reconstruction_error,
     smoothness,
 )
@@ -32,16 +36,39 @@ class PathScores:
     distances: np.ndarray  # (n_paths, n_steps) nearest-line cosine distance
     angles: np.ndarray  # (n_paths, n_steps) nearest-line angle
     path_smoothness: np.ndarray  # (n_paths,) NaN where undefined
+    geodesic_error: float  # mean over all images of the distance to the true geodesic at t, / its largest (docs/SPEC.md §X1)
+    path_geodesic_error: np.ndarray  # (n_paths,) mean geodesic error of each path
+    endpoint_angles: np.ndarray  # (n_paths, 2) the start and end angles the geodesic runs between
+    smoothness_defined: float  # mean Smoothness over defined paths only (NaN if none): a diagnostic
     reconstruction_error: float | None = None  # MSE of the t = 0 and t = 1 images, if endpoints given
     output_spread: float | None = None  # spread of all decoded images relative to the true endpoints' (0: collapsed)
 
 
-def score_paths(paths: np.ndarray, endpoints: np.ndarray | None = None, search_device: str | None = None) -> PathScores:
+def score_paths(
+    paths: np.ndarray,
+    endpoints: np.ndarray | None = None,
+    search_device: str | None = None,
+    endpoint_angles: np.ndarray | None = None,
+) -> PathScores:
     """Score decoded paths shaped (n_paths, n_steps, 32, 32), raw: no clipping, no rescaling.
 
     ``endpoints``, shaped (n_paths, 2, 32, 32), are the true start and end images; with them the
     reconstruction error at t = 0 and t = 1 and the output spread (collapse diagnostic) are
-    reported too. ``search_device`` runs the nearest-line search in torch on that device (same lines).
+    reported too. ``endpoint_angles``, shaped (n_paths, 2), are the true start and end angles
+    Λa, Λb that the geodesic error measures against; without them, the estimated angles of each
+    path's first and last image are used (so a model is not charged for bad endpoints).
+    ``search_device`` runs the nearest-line search in torch on that device (same lines).
+
+    >>> import numpy as np, interpbench
+    >>> ends = np.array([[0.3, 1.2]])
+    >>> t = np.linspace(0, 1, 16)
+    >>> true_path = interpbench.render(0.3 + t * 0.9)[None]
+    >>> scores = score_paths(true_path, endpoint_angles=ends)
+    >>> scores.geodesic_error < 2e-4  # on the true path, up to the bank's spacing
+    True
+    >>> snapped = interpbench.render(np.where(t < 0.5, 0.3, 1.2))[None]
+    >>> round(score_paths(snapped, endpoint_angles=ends).geodesic_error, 3)  # the paper's metrics don't see it
+    0.067
     """
     x = np.asarray(paths)
     if x.ndim != 4 or x.shape[2:] != (32, 32) or x.shape[0] < 1 or x.shape[1] < 2:
@@ -56,18 +83,26 @@ def score_paths(paths: np.ndarray, endpoints: np.ndarray | None = None, search_d
             raise ValueError(f"endpoints must have shape {(x.shape[0], 2, 32, 32)}, got {ends.shape}")
         recon = reconstruction_error(x[:, [0, -1]], ends)
         spread = output_spread(x, ends)
-    return path_scores(distances, angles, reconstruction_error=recon, output_spread=spread)
+    return path_scores(distances, angles, endpoint_angles=endpoint_angles, reconstruction_error=recon, output_spread=spread)
 
 
-def path_scores(distances: np.ndarray, angles: np.ndarray, reconstruction_error: float | None = None,
-                output_spread: float | None = None) -> PathScores:
-    """The headline metrics from the per-image nearest-line ``distances`` and ``angles`` (n_paths, n_steps).
+def path_scores(distances: np.ndarray, angles: np.ndarray, endpoint_angles: np.ndarray | None = None,
+                reconstruction_error: float | None = None, output_spread: float | None = None) -> PathScores:
+    """The metrics from the per-image nearest-line ``distances`` and ``angles`` (n_paths, n_steps).
 
     What :func:`score_paths` computes once the nearest lines are known; scoring in chunks
     (:func:`interpbench.score`) finds them chunk by chunk and calls this on the whole arrays.
+    ``endpoint_angles`` as for :func:`score_paths`.
     """
     per_path = smoothness(angles)
     aggregate, n_undefined = aggregate_smoothness(per_path)
+    if endpoint_angles is None:
+        ends_at = angles[:, [0, -1]]
+    else:
+        ends_at = np.asarray(endpoint_angles, dtype=np.float64)
+        if ends_at.shape != (angles.shape[0], 2) or not np.all(np.isfinite(ends_at)):
+            raise ValueError(f"endpoint_angles must be finite with shape {(angles.shape[0], 2)}, got {ends_at.shape}")
+    errors = geodesic_errors(angles, ends_at)
     return PathScores(
         mean_distance=mean_distance(distances),
         smoothness=aggregate,
@@ -78,6 +113,10 @@ def path_scores(distances: np.ndarray, angles: np.ndarray, reconstruction_error:
         distances=distances,
         angles=angles,
         path_smoothness=per_path,
+        geodesic_error=geodesic_error(errors),
+        path_geodesic_error=path_geodesic_error(errors),
+        endpoint_angles=ends_at,
+        smoothness_defined=defined_smoothness(per_path),
         reconstruction_error=reconstruction_error,
         output_spread=output_spread,
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 SPEC_VERSION = "v1"
+# The project's own metrics beside the paper's (docs/SPEC.md): the geodesic error, defined-path Smoothness.
+EXTENSIONS_VERSION = 1
 
 IMAGE_SIZE = 32
 LINE_WIDTH = 2.0

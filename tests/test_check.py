@@ -97,7 +97,7 @@ def test_malformed_baseline_is_one_line_error(baseline: Path, tmp_path: Path) ->
 
 def test_protocol_mismatch_is_an_error(baseline: Path) -> None:
     other = interpbench.score("oracle", seeds=[0], pairs=32, keep_images=False)
-    with pytest.raises(DataError, match="protocol differs"):
+    with pytest.raises(DataError, match="protocol differs.*not comparable"):
         compare(other, baseline)
 
 

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 import interpbench
 from interpbench.cli import main
 from interpbench.errors import DataError
-from interpbench.leaderboard.entries import add_entry, entry_from_results, load_entries, probe_accuracies
-from interpbench.leaderboard.render import build, render_pages
+from interpbench.leaderboard.entries import Entry, add_entry, entry_from_results, load_entries, probe_accuracies
+from interpbench.leaderboard.render import build, build_tables, render_pages
 from interpbench.leaderboard.stats import bootstrap_interval, overlaps
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,6 +47,31 @@ def test_entry_from_result_has_provenance_metrics_and_interval(record: dict[str,
     assert md["ci95"][0] <= md["mean"] <= md["ci95"][1]
     assert entry["runs"][0]["metrics"]["mean_distance"]["per_seed"] == record["metrics"]["mean_distance"]["per_seed"]
     assert entry["provenance"]["spec_version"] == "v1" and entry["provenance"]["hardware"]
+    geo = entry["summary"]["geodesic_error"]
+    assert geo["mean"] == pytest.approx(np.mean(record["metrics"]["geodesic_error"]["per_seed"]), rel=1e-12)
+    assert entry["runs"][0]["per_path"][0]["geodesic_error"] == record["seeds"][0]["path_geodesic_error"]
+
+
+def test_entry_without_geodesic_error_is_still_valid_and_shows_a_dash(record: dict[str, Any], tmp_path: Path) -> None:
+    old = copy.deepcopy(record)
+    del old["metrics"]["geodesic_error"]
+    for seed in old["seeds"]:
+        del seed["path_geodesic_error"]
+    entry = entry_from_results([old])
+    assert "geodesic_error" not in entry["summary"]
+    lines = build_tables([Entry(entry)])[0]
+    assert lines.rows[0][lines.columns.index("geodesic error")] == "—"
+
+
+def test_a_doctored_geodesic_error_is_caught(record: dict[str, Any]) -> None:
+    bad = copy.deepcopy(record)
+    bad["metrics"]["geodesic_error"]["per_seed"][0] += 0.01
+    with pytest.raises(DataError, match="geodesic_error"):
+        entry_from_results([bad])
+    half = copy.deepcopy(record)
+    del half["seeds"][0]["path_geodesic_error"]
+    with pytest.raises(DataError, match="together"):
+        entry_from_results([half])
 
 
 def test_schema_error_names_the_field(record: dict[str, Any]) -> None:

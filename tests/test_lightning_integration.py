@@ -77,8 +77,9 @@ def test_scores_each_epoch_logs_metrics_and_keeps_the_trail():
     callback = InterpBenchCallback(every_n_epochs=1, pairs=4, log_grid=True)
     trainer, model = _fit(callback, logger=logger)
     metrics = trainer.callback_metrics
-    for key in ("mean_distance", "smoothness", "n_undefined"):
+    for key in ("mean_distance", "smoothness", "n_undefined", "geodesic_error"):
         assert f"interpbench/{key}" in metrics
+    assert float(metrics["interpbench/geodesic_error"]) == pytest.approx(callback.trail[-1]["geodesic_error"])
     assert float(metrics["interpbench/mean_distance"]) == pytest.approx(callback.trail[-1]["mean_distance"])
     assert [e["epoch"] for e in callback.trail] == [0, 1]
     assert any("interpbench/mean_distance" in m for m in logger.metrics)

@@ -70,6 +70,28 @@ def test_result_roundtrips_through_json(tmp_path, oracle_result):
     assert back.mean_distance == oracle_result.mean_distance
     assert back.smoothness == oracle_result.smoothness
     np.testing.assert_array_equal(back.seeds[1].scores.angles, oracle_result.seeds[1].scores.angles)
+    assert back.geodesic_error == oracle_result.geodesic_error and 0 < back.geodesic_error < 1
+    np.testing.assert_array_equal(back.seeds[1].scores.path_geodesic_error, oracle_result.seeds[1].scores.path_geodesic_error)
+    assert data["metrics"]["geodesic_error"]["per_seed"] == oracle_result.per_seed("geodesic_error")
+    assert data["provenance"]["extensions_version"] == 1
+
+
+def test_a_record_from_before_the_geodesic_error_loads_with_it_recomputed(tmp_path, oracle_result):
+    """Records written before the metric existed hold the angles and endpoints it is computed from."""
+    data = oracle_result.to_dict()
+    del data["metrics"]["geodesic_error"], data["metrics"]["smoothness_defined"]
+    for seed in data["seeds"]:
+        del seed["path_geodesic_error"]
+    old = Result.from_dict(data)
+    assert old.per_seed("geodesic_error") == oracle_result.per_seed("geodesic_error")
+    assert old.per_seed("smoothness_defined") == oracle_result.per_seed("smoothness_defined")
+
+
+def test_table_prints_geodesic_error_and_undefined_count_beside_smoothness(oracle_result):
+    rows = [line.split("  ")[0] for line in oracle_result.table().splitlines()]
+    at = rows.index("Smoothness")
+    assert rows[at + 1].startswith("undefined Smoothness") and rows[at + 2].startswith("Smoothness, defined paths")
+    assert "geodesic error" in rows
 
 
 def test_undefined_smoothness_is_stored_as_null_and_restored(tmp_path):

@@ -440,11 +440,12 @@ def test_chunked_scores_equal_one_pass_scores() -> None:
     assert _chunk_pairs(16, 256) * 16 % 256 == 0 and _chunk_pairs(16, 256) * 16 <= 8192
     result = interpbench.score("pixels", pairs=600, steps=16, checks=False)  # 600 pairs: two chunks of 256 and one of 88
     assert _chunk_pairs(16, 256) < 600
-    whole = score_paths(result.images[0], endpoints=np.stack([
+    whole = score_paths(result.images[0], endpoint_angles=result.seeds[0].endpoint_angles, endpoints=np.stack([
         interpbench.render(result.seeds[0].endpoint_angles[:, 0]), interpbench.render(result.seeds[0].endpoint_angles[:, 1])], axis=1))
     got = result.seeds[0].scores
     assert np.array_equal(got.distances, whole.distances) and np.array_equal(got.angles, whole.angles)
     assert got.mean_distance == whole.mean_distance and got.reconstruction_error == whole.reconstruction_error
+    assert got.geodesic_error == whole.geodesic_error
     assert got.output_spread == pytest.approx(whole.output_spread, rel=1e-12)  # merged moments: rounding only
 
 

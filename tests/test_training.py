@@ -81,6 +81,7 @@ def test_checkpoint_contents_and_trail(tmp_path: Path) -> None:
     assert [e["seed"] for e in run.trail] == [0, 1, 2, 3]  # a fresh endpoint draw per evaluation
     for entry in run.trail:
         assert entry["pairs"] == 4 and entry["mean_distance"] > 0 and 0 <= entry["n_undefined"] <= 4
+        assert 0 < entry["geodesic_error"] <= 1
     assert (tmp_path / "summary.json").is_file()
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
 

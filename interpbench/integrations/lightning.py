@@ -47,7 +47,8 @@ class InterpBenchCallback(pl.Callback):  # type: ignore[misc,name-defined]
     It scores on the module's device, in eval mode and without gradients, restores each
     submodule's train/eval mode and the RNG states afterwards (scoring does not change the
     training run), and logs ``interpbench/mean_distance``, ``interpbench/smoothness`` (NaN when
-    every interpolation is undefined) and ``interpbench/n_undefined`` with ``pl_module.log``, so
+    every interpolation is undefined), ``interpbench/n_undefined`` and ``interpbench/geodesic_error``
+    (docs/SPEC.md §X1) with ``pl_module.log``, so
     they reach ``trainer.callback_metrics`` and every logger. With ``log_grid=True`` it also
     logs the interpolation grid as an image to loggers that take images (a ``log_image``
     method, as Weights & Biases, Neptune and MLflow loggers have, or TensorBoard's
@@ -107,10 +108,11 @@ class InterpBenchCallback(pl.Callback):  # type: ignore[misc,name-defined]
             "mean_distance": float(result.mean_distance),
             "smoothness": None if math.isnan(smooth) else smooth,
             "n_undefined": int(result.n_undefined),
+            "geodesic_error": float(result.geodesic_error),
             "warnings": caught,
         }
         self.trail.append(entry)
-        for key in ("mean_distance", "smoothness", "n_undefined"):
+        for key in ("mean_distance", "smoothness", "n_undefined", "geodesic_error"):
             pl_module.log(f"interpbench/{key}", float(getattr(result, key)), on_step=False, on_epoch=True, logger=True)
         if self.log_grid:
             self._log_grid(trainer, result)

@@ -24,6 +24,7 @@ from ..adapters.builtin import BUILTIN_ADAPTERS
 from ..atomic import atomic_path, write_text_atomic
 from ..errors import DataError
 from ..metrics import is_collapsed
+from ..result import STORED_METRICS
 from ..jsonfile import read_json
 from ..spec import SPEC_VERSION
 from .guard import leaderboard_lock
@@ -117,10 +118,26 @@ def _check_result(record: Any, label: str) -> None:
             raise DataError(
                 f"{label}: metrics.mean_distance.per_seed[{i}] = {stored!r} is not the mean of seeds[{i}].distances ({recomputed!r})"
             )
+        _check_geodesic(metrics, s, i, proto["pairs"], label)
     if record["provenance"]["spec_version"] != SPEC_VERSION:
         raise DataError(
             f"{label}: provenance.spec_version {record['provenance']['spec_version']!r} is not this leaderboard's spec {SPEC_VERSION}"
         )
+
+
+def _check_geodesic(metrics: dict[str, Any], seed: dict[str, Any], i: int, pairs: int, label: str) -> None:
+    """A stored geodesic error must come with its per-path values, and be their mean (all paths have N images)."""
+    stored = metrics.get("geodesic_error", {}).get("per_seed")
+    per_path = seed.get("path_geodesic_error")
+    if stored is None and per_path is None:
+        return  # a record from before the geodesic error existed
+    if stored is None or per_path is None:
+        raise DataError(f"{label}: metrics.geodesic_error and seeds[{i}].path_geodesic_error must be given together")
+    if len(per_path) != pairs:
+        raise DataError(f"{label}: seeds[{i}].path_geodesic_error has {len(per_path)} values for {pairs} pairs")
+    recomputed = float(np.mean(np.asarray(per_path, dtype=np.float64)))
+    if len(stored) <= i or not _close(stored[i], recomputed):
+        raise DataError(f"{label}: metrics.geodesic_error.per_seed[{i}] is not the mean of seeds[{i}].path_geodesic_error ({recomputed!r})")
 
 
 def _slug(text: str) -> str:
@@ -168,11 +185,14 @@ def probe_accuracies(record: Any, label: str = "probe record") -> dict[str, floa
 
 def _run_from_result(record: dict[str, Any]) -> dict[str, Any]:
     model = record["model"]
-    keep = ("mean_distance", "smoothness", "long_way_fraction", "reconstruction_error", "output_spread", "n_undefined")
+    keep = (*STORED_METRICS, "n_undefined")
     per_path = []
     for s in record["seeds"]:
         distance = np.asarray(s["distances"], dtype=np.float64).mean(axis=1)
-        per_path.append({"seed": s["seed"], "distance": distance.tolist(), "smoothness": list(s["path_smoothness"])})
+        paths = {"seed": s["seed"], "distance": distance.tolist(), "smoothness": list(s["path_smoothness"])}
+        if "path_geodesic_error" in s:
+            paths["geodesic_error"] = list(s["path_geodesic_error"])
+        per_path.append(paths)
     run = {
         "train_seed": model.get("train_seed"),
         "checkpoint_sha256": model.get("checkpoint_sha256"),
@@ -276,14 +296,16 @@ def _per_seed(runs: list[dict[str, Any]], metric: str) -> np.ndarray:
 def _arrays(runs: list[dict[str, Any]], metric: str) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_per_seed` and the (runs, seeds, pairs) per-path values, undefined Smoothness as 0."""
     per_seed = _per_seed(runs, metric)
-    key = "distance" if metric == "mean_distance" else "smoothness"
+    key = {"mean_distance": "distance"}.get(metric, metric)
     per_path = np.array([[[0.0 if v is None else v for v in p[key]] for p in r["per_path"]] for r in runs], dtype=np.float64)
     return per_seed, per_path
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for metric in ("mean_distance", "smoothness"):
+    # The geodesic error is summarised when every run recorded it (results from before it existed did not).
+    ranked = ("mean_distance", "smoothness") + (("geodesic_error",) if all(_has_geodesic(r) for r in runs) else ())
+    for metric in ranked:
         try:
             per_seed, per_path = _arrays(runs, metric)
         except (TypeError, ValueError):
@@ -297,6 +319,10 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         out[metric] = summary
     out["n_undefined"] = int(sum(r["metrics"]["n_undefined"]["total"] for r in runs))
     return out
+
+
+def _has_geodesic(run: dict[str, Any]) -> bool:
+    return "geodesic_error" in run["metrics"] and all("geodesic_error" in p for p in run["per_path"])
 
 
 def _refuse_shared_checkpoints(runs: list[dict[str, Any]], labels: list[str]) -> None:

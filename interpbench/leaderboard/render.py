@@ -138,7 +138,7 @@ def _lines_table(group: list[Entry], key: str, title: str) -> Table:
         key=key,
         title=title,
         columns=[
-            "#", "model", "Mean Distance ×10⁻³", "Smoothness", "spread over (n)",
+            "#", "model", "Mean Distance ×10⁻³", "Smoothness", "geodesic error", "spread over (n)",
             "Mean Distance 95% CI ×10⁻³", "Smoothness 95% CI", "not resolved from",
             "undefined Smoothness", "preset · budget · training time · speed", "hardware", "protocol",
         ],
@@ -159,7 +159,7 @@ def _lines_table(group: list[Entry], key: str, title: str) -> Table:
         name += " — collapsed" if e.collapsed else ""
         table.rows.append([
             str(i), name,
-            _md_pm(md['mean'], md['std']), _sm_pm(sm), _spread(e),
+            _md_pm(md['mean'], md['std']), _sm_pm(sm), _geodesic_pm(e), _spread(e),
             f"[{_md_e3(md['ci95'][0], _decimals_e3(md['mean']))}, {_md_e3(md['ci95'][1], _decimals_e3(md['mean']))}]",
             "—" if sm["ci95"] is None else f"[{_sm(sm['ci95'][0])}, {_sm(sm['ci95'][1])}]", tie,
             f"{e.data['summary']['n_undefined']} of {proto['pairs'] * len(proto['seeds']) * len(e.data['runs'])}",
@@ -190,7 +190,8 @@ def build_tables(entries: list[Entry]) -> list[Table]:
         "Training time: wall clock of `interpbench train` summed over every invocation of the run (resumes), "
         "its evaluation trail included; speed is training samples over that time.",
         *(["Entries are ranked only against entries scored with the same protocol (path, pairs × steps, seeds): "
-           "each protocol has its own table."] if several else []),
+           "each protocol has its own table, because Smoothness and the geodesic error change with the steps N and "
+           "Mean Distance with the path kind."] if several else []),
         *_collapse_notes(ranked),
     ]
     for table in line_tables[1:]:
@@ -200,7 +201,7 @@ def build_tables(entries: list[Entry]) -> list[Table]:
     def marked(row: list[str], e: Entry) -> list[str]:
         """A paper-table row of an entry outside the main protocol says so by its name."""
         if several and e.data["protocol"] != main_protocol:
-            row[3] += f" (protocol {_protocol_text(e.data['protocol'])})"
+            row[paper.columns.index("interpbench entry")] += f" (protocol {_protocol_text(e.data['protocol'])})"
         return row
 
     probe_keys = sorted({k for e in entries for k in e.data.get("probes", {})})
@@ -217,8 +218,8 @@ def build_tables(entries: list[Entry]) -> list[Table]:
     paper = Table(
         key="paper",
         title="Paper Table 1 side by side",
-        columns=["model", "paper Mean Distance ×10⁻³", "paper Smoothness", "interpbench entry",
-                 "Mean Distance ×10⁻³", "Smoothness", "spread over (n)",
+        columns=["model", "paper Mean Distance ×10⁻³", "paper Smoothness", "paper geodesic error", "interpbench entry",
+                 "Mean Distance ×10⁻³", "Smoothness", "geodesic error", "spread over (n)",
                  "median of last 20: Mean Distance ×10⁻³", "median of last 20: Smoothness", "within the paper's error bars?"],
         rows=[],
     )
@@ -232,7 +233,7 @@ def build_tables(entries: list[Entry]) -> list[Table]:
     for row in PAPER_TABLE1:
         mine = [e for e in by_key.get(paper_key(row.model), []) if e.kind != "builtin"]
         if not mine:
-            paper.rows.append([row.model, *_published(row), "not trained yet", "—", "—", "—", "—", "—", "—"])
+            paper.rows.append([row.model, *_published(row), "not trained yet", "—", "—", "—", "—", "—", "—", "—"])
             paper.row_ids.append(f"paper-{paper_key(row.model)}")
         for e in mine:
             paper.rows.append(marked(_paper_row(row.model, row, e), e))
@@ -255,8 +256,17 @@ def build_tables(entries: list[Entry]) -> list[Table]:
     return [*line_tables, probes, paper]
 
 
-def _published(row: PaperRow) -> tuple[str, str]:
-    return f"{row.mean_distance_e3:.2f} ± {row.mean_distance_e3_std:.2f}", f"{row.smoothness:.2f} ± {row.smoothness_std:.2f}"
+def _published(row: PaperRow) -> tuple[str, str, str]:
+    """The paper's two numbers, and "—" for the geodesic error, which the paper did not define."""
+    return f"{row.mean_distance_e3:.2f} ± {row.mean_distance_e3_std:.2f}", f"{row.smoothness:.2f} ± {row.smoothness_std:.2f}", "—"
+
+
+def _geodesic_pm(e: Entry) -> str:
+    """Geodesic error mean ± std, or "—" for an entry filed before the metric existed."""
+    if "geodesic_error" not in e.data["summary"]:
+        return "—"
+    g = e.summary("geodesic_error")
+    return f"{g['mean']:.4f} ± {g['std']:.4f}"
 
 
 def paper_figure_of(entry: Entry, metric: str) -> float | None:
@@ -287,12 +297,12 @@ def _paper_row(model: str, row: PaperRow | None, e: Entry) -> list[str]:
     md, sm = e.summary("mean_distance"), e.summary("smoothness")
     fig_md, fig_sm = paper_figure_of(e, "mean_distance"), paper_figure_of(e, "smoothness")
     if row is None:
-        published, verdict = ("—", "—"), "—"
+        published, verdict = ("—", "—", "—"), "—"
     else:
         published = _published(row)
         verdict = (f"Mean Distance: {_verdict(_comparable(e, 'mean_distance'), row.mean_distance_e3, row.mean_distance_e3_std, 1e3)}; "
                    f"Smoothness: {_verdict(_comparable(e, 'smoothness'), row.smoothness, row.smoothness_std)}")
-    return [model, *published, _label(e), _md_pm(md['mean'], md['std']), _sm_pm(sm), _spread(e),
+    return [model, *published, _label(e), _md_pm(md['mean'], md['std']), _sm_pm(sm), _geodesic_pm(e), _spread(e),
             "—" if fig_md is None else _md_e3(fig_md),
             _sm(fig_sm) if fig_sm is not None else "undefined" if fig_md is not None else "—", verdict]
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..spec import SMOOTHNESS_MIN_TOTAL
 
-__all__ = ["smoothness", "aggregate_smoothness", "unwrapped_total"]
+__all__ = ["smoothness", "aggregate_smoothness", "defined_smoothness", "unwrapped_total"]
 
 
 def unwrapped_total(angles: np.ndarray) -> np.ndarray:
@@ -51,3 +51,16 @@ def _as_paths(angles: np.ndarray) -> np.ndarray:
     if paths.ndim != 2 or paths.shape[1] < 2:
         raise ValueError(f"angles must have shape (n_paths, n_steps ≥ 2), got {paths.shape}")
     return paths
+
+
+def defined_smoothness(per_path: np.ndarray) -> float:
+    """Mean Smoothness over the defined paths only (a diagnostic beside the paper's aggregate).
+
+    The paper's aggregate counts undefined paths as 0, so a model whose paths mostly never move
+    looks smooth; this mean leaves them out. NaN when no path is defined.
+    """
+    per_path = np.asarray(per_path, dtype=np.float64)
+    if per_path.ndim != 1 or per_path.size == 0:
+        raise ValueError(f"per-path smoothness must be a non-empty 1-d array, got shape {per_path.shape}")
+    defined = per_path[~np.isnan(per_path)]
+    return float(defined.mean()) if defined.size else float("nan")

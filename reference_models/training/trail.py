@@ -37,6 +37,7 @@ def evaluation_entry(kimg: float, step: int, seed: int, result: Any, diagnostics
         "mean_distance": float(result.mean_distance),
         "smoothness": None if math.isnan(smooth) else smooth,
         "n_undefined": int(result.n_undefined),
+        "geodesic_error": float(result.geodesic_error),
         "output_spread": float(spread),
         "collapsed": bool(result.collapsed),
         **(diagnostics or {}),
@@ -82,7 +83,9 @@ def evaluation_line(entry: dict[str, Any]) -> str:
     """A trail record as one progress line: metrics, undefined count and collapse diagnostics."""
     smooth = "undefined" if entry["smoothness"] is None else f"{entry['smoothness']:.4f}"
     line = (f"{entry['kimg']:g} kimg: Mean Distance {entry['mean_distance'] * 1e3:.3f}e-3, Smoothness {smooth} "
-            f"({entry['n_undefined']}/{entry['pairs']} undefined); output spread {entry['output_spread']:.3f}")
+            f"({entry['n_undefined']}/{entry['pairs']} undefined)"
+            + (f", geodesic error {entry['geodesic_error']:.4f}" if "geodesic_error" in entry else "")
+            + f"; output spread {entry['output_spread']:.3f}")
     if "code_spread" in entry:
         line += f", code spread {entry['code_spread']:.3g}"
     if "codes_in_use" in entry:
