@@ -8,6 +8,7 @@ directory) is refused, since renaming over it would destroy it rather than write
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -77,10 +78,41 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         # mkstemp makes the file private (0600); give it the permissions a plain open() would.
         os.chmod(tmp, 0o666 & ~_umask())
+        _flush_to_disk(tmp)
         os.replace(tmp, final)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno in _NO_ROOM:  # a full disk, a quota, a file size limit, a read-only mount
+            raise OptionError(f"cannot write {os.fspath(target)!r}: {exc.strerror or exc}; nothing was written") from None
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+# The write failures that are the file system's, not a bug's: reported as one sentence.
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+
+
+def no_room_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is a write that failed for want of room (an OSError of :data:`_NO_ROOM`).
+
+    Libraries that wrap the OSError (torch.save raises RuntimeError) are recognised by its cause.
+    """
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in _NO_ROOM:
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
+
+
+def _flush_to_disk(path: Path) -> None:
+    """fsync the finished temporary file, so the rename never exposes a name whose data is not yet stored."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 from .atomic import write_text_atomic
 from .errors import DataError, OptionError
 from .leaderboard.entries import read_json
-from .leaderboard.schema import BASELINE_SCHEMA, validate
+from .leaderboard.schema import BASELINE_SCHEMA, RESULT_SUMMARY_SCHEMA, validate
 from .result import NOT_COMPARABLE, Result
 from .spec import SPEC_VERSION
 from .suites import get_suite
@@ -241,11 +242,14 @@ def protocol_of(record: Mapping[str, Any]) -> dict[str, Any]:
 def _current_record(current: Result | Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(current, (Result, Mapping)):
         raise DataError(f"a result record must be a JSON object, not {type(current).__name__}")
-    data = current.to_dict(per_path=False) if isinstance(current, Result) else dict(current)
+    if isinstance(current, Result):
+        return current.to_dict(per_path=False)
+    data = dict(current)
     if data.get("format") != "interpbench-result":
         raise DataError(f"not an interpbench result (format is {data.get('format')!r})")
-    if not isinstance(data.get("protocol"), Mapping) or not isinstance(data.get("metrics"), Mapping):
-        raise DataError("result record needs 'protocol' and 'metrics' objects")
+    # A record from a file is checked like any other: a metric stored as the string "NaN" or
+    # "-Infinity" would otherwise become a float that compares false with every bound, and pass.
+    validate(data, RESULT_SUMMARY_SCHEMA, what="result")
     return data
 
 
@@ -262,21 +266,29 @@ def parse_tolerances(values: list[str] | tuple[str, ...], option: str = "--rtol"
             value = float(number)
         except ValueError:
             raise OptionError(f"{option} {text!r}: {number!r} is not a number") from None
-        if not value >= 0:
-            raise OptionError(f"{option} {text!r}: tolerance must be a non-negative number")
+        if not (math.isfinite(value) and value >= 0):  # inf would pass any regression, NaN every one
+            raise OptionError(f"{option} {text!r}: tolerance must be a finite non-negative number")
         out[metric] = value
     return out
 
 
 def _tolerance(metric: str, given: Tolerances, from_baseline: Mapping[str, Any], kind: str, default: float) -> float:
+    value = _given_tolerance(metric, given, from_baseline, kind, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value >= 0):
+        # The CI gate must fail closed: an infinite tolerance passes a 10⁶× regression.
+        raise OptionError(f"{kind} for {metric} is {value!r}; a tolerance must be a finite non-negative number")
+    return float(value)
+
+
+def _given_tolerance(metric: str, given: Tolerances, from_baseline: Mapping[str, Any], kind: str, default: float) -> Any:
     if isinstance(given, (int, float)):
-        return float(given)
+        return given
     given = given or {}
     if metric in given:
-        return float(given[metric])
+        return given[metric]
     if "*" in given:
-        return float(given["*"])
-    return float(from_baseline.get(metric, {}).get(kind, default))
+        return given["*"]
+    return from_baseline.get(metric, {}).get(kind, default)
 
 
 def compare(

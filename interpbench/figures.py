@@ -6,11 +6,13 @@ Both are drawn from a :class:`~interpbench.result.Result` that kept its decoded 
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -24,6 +26,7 @@ from .result import Result
 __all__ = ["FIGURE_KINDS", "figure_kind_for", "grid_figure", "grid_size", "trajectory_figure", "scatter_figure", "comparison_figure", "save_figure", "write_figure"]
 
 FIGURE_KINDS = ("grid", "trajectory", "scatter")
+F = TypeVar("F", bound=Callable[..., Any])
 DPI = 100
 PNG_COLOURS = 64
 _CELL_IN = 0.42  # inches per 32×32 image: big enough to see the line, small enough for 16 columns
@@ -53,6 +56,22 @@ def _pyplot():  # type: ignore[no-untyped-def]
     return plt
 
 
+def literal_text(build: F) -> F:
+    """Draw every text a figure builder makes as written: no mathtext.
+
+    Model names and notes are user text; matplotlib would parse ``$…$`` in them as TeX math, and
+    ``a $\\notacommand$ b`` crashes the draw (throwing the scored result away). Set per figure,
+    so a user's own matplotlib settings are left alone.
+    """
+
+    @functools.wraps(build)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _pyplot().rc_context({"text.parse_math": False}):
+            return build(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _first_seed(result: Result) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     seed = result.seeds[0]
     if seed.images is None:
@@ -74,6 +93,7 @@ def _grid_inches(rows: int, steps: int) -> tuple[float, float]:
     return 1.3 + steps * _CELL_IN, 0.75 + rows * 2 * _CELL_IN + (rows - 1) * 0.12
 
 
+@literal_text
 def grid_figure(result: Result, rows: int = 8):  # type: ignore[no-untyped-def]
     """Rows are interpolations, columns steps; under each decoded row, the nearest true line of each step."""
     plt = _pyplot()
@@ -108,6 +128,7 @@ def grid_figure(result: Result, rows: int = 8):  # type: ignore[no-untyped-def]
     return fig
 
 
+@literal_text
 def trajectory_figure(result: Result, panels: int = 8):  # type: ignore[no-untyped-def]
     """Decoded angle per step (unwrapped, degrees) against the ideal path: equal steps along the short arc."""
     if get_suite(result.protocol.suite).name != "lines":
@@ -148,6 +169,7 @@ def trajectory_figure(result: Result, panels: int = 8):  # type: ignore[no-untyp
     return fig
 
 
+@literal_text
 def scatter_figure(points: list[dict[str, Any]], title: str | None = None):  # type: ignore[no-untyped-def]
     """Mean Distance (×10⁻³) vs Smoothness, one point per entry, with error bars.
 
@@ -195,6 +217,7 @@ def comparison_figure(results: Sequence[Result]):  # type: ignore[no-untyped-def
     return scatter_figure(paper_points() + points, title=title)
 
 
+@literal_text
 def save_figure(fig, path: str | os.PathLike[str]) -> None:  # type: ignore[no-untyped-def]
     """Write ``fig`` as PNG atomically and free it (figures hold a lot of memory)."""
     plt = _pyplot()

@@ -16,9 +16,12 @@ from .adapters.sanity import SanityWarning, check_endpoints
 from .errors import InterpbenchWarning, OptionError, SanityCheckError
 from .provenance import environment
 from .result import Protocol, Result, SeedScore
-from .scoring import score_paths
+from .metrics import reconstruction_error
+from .metrics.diagnostics import SpreadMoments, spread_ratio
+from .scoring import nearest_images, path_scores
 from .paths import PATH_KINDS
 from .threads import limit_threads
+from .limits import MAX_PAIRS, MAX_SEED, MAX_SEEDS, MAX_STEPS
 from .spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
 from .suites import Suite, get_suite
 
@@ -33,19 +36,31 @@ def endpoint_angles(seed: int, pairs: int, suite: str | Suite | None = None) -> 
     return get_suite(suite).endpoint_factors(seed, pairs)
 
 
-def _check_options(seeds: Sequence[int], pairs: int, steps: int, path: str) -> tuple[int, ...]:
-    seeds = tuple(int(s) for s in seeds)
+def _whole(value: Any, what: str, low: int, high: int) -> int:
+    """``value`` as an int if it is one (a Python or NumPy integer, not a bool) within [low, high]."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise OptionError(f"{what} must be an integer, got {value!r} ({type(value).__name__})")
+    if not low <= int(value) <= high:
+        raise OptionError(f"{what} must be between {low:,} and {high:,}, got {int(value):,}")
+    return int(value)
+
+
+def _check_options(seeds: Any, pairs: Any, steps: Any, path: Any) -> tuple[tuple[int, ...], int, int]:
+    """The Python API's arguments checked as the CLI checks its options: types, ranges and the work asked for."""
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, (Sequence, np.ndarray)):
+        raise OptionError(f"seeds must be a list of integers (or one integer), got {seeds!r}")
+    if len(seeds) > MAX_SEEDS:
+        raise OptionError(f"at most {MAX_SEEDS} protocol seeds per run, got {len(seeds)}")
+    seeds = tuple(_whole(s, "a protocol seed", 0, MAX_SEED) for s in seeds)
     if not seeds:
         raise OptionError("at least one protocol seed is needed")
-    if any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+    if len(set(seeds)) != len(seeds):
         raise OptionError(f"seeds must be distinct non-negative integers, got {list(seeds)}")
-    if not 1 <= pairs <= TEST_SET_SIZE // 2:
-        raise OptionError(f"pairs must be between 1 and {TEST_SET_SIZE // 2} (the test set has {TEST_SET_SIZE} images), got {pairs}")
-    if steps < 2:
-        raise OptionError(f"steps must be at least 2 (both endpoints), got {steps}")
-    if path not in PATH_KINDS:
+    pairs = _whole(pairs, f"pairs (the test set has {TEST_SET_SIZE} images)", 1, MAX_PAIRS)
+    steps = _whole(steps, "steps (both endpoints included)", 2, MAX_STEPS)
+    if not isinstance(path, str) or path not in PATH_KINDS:
         raise OptionError(f"path must be one of {', '.join(PATH_KINDS)}, got {path!r}")
-    return seeds
+    return seeds, pairs, steps
 
 
 def _check_threads(threads: Any) -> None:
@@ -97,7 +112,7 @@ def score(
     pairs
         Interpolations per seed, 1 … 2,500 (the test set has 5,000 images). Default 256.
     steps
-        Images per interpolation, both endpoints included, ≥ 2. Default 16.
+        Images per interpolation, both endpoints included, 2 … 1,024 (``interpbench.limits``). Default 16.
     path
         ``"lerp"`` (the paper's) or ``"slerp"``.
     batch_size
@@ -186,7 +201,8 @@ def score(
     optional ``on_protocol_seed(seed)`` is called (stochastic encoders reseed there); its
     optional ``scoring_info()`` dict is stored in ``result.model``.
     """
-    seeds = _check_options([seeds] if isinstance(seeds, int) else seeds, pairs, steps, path)
+    one = isinstance(seeds, (int, np.integer)) and not isinstance(seeds, (bool, np.bool_))
+    seeds, pairs, steps = _check_options([seeds] if one else seeds, pairs, steps, path)
     bench = get_suite(suite)
     if search_device is not None and bench.name != "lines":
         raise OptionError(f"search_device runs the lines bank only; the {bench.name} suite searches on the CPU")
@@ -200,7 +216,9 @@ def score(
         _check_threads(threads)
     try:
         with limit_threads(threads):
-            n_batches = len(seeds) * (math.ceil(2 * pairs / harness.batch_size) + math.ceil(pairs * steps / harness.batch_size))
+            chunk = _chunk_pairs(steps, harness.batch_size)
+            decode_batches = sum(math.ceil(min(chunk, pairs - lo) * steps / harness.batch_size) for lo in range(0, pairs, chunk))
+            n_batches = len(seeds) * (math.ceil(2 * pairs / harness.batch_size) + decode_batches)
             bar = tqdm(total=n_batches, desc=f"scoring {harness.name}", unit="batch", disable=None if progress is None else not progress, leave=False)
             found: dict[str, SanityWarning] = {}
             with bar:
@@ -232,13 +250,28 @@ def _score_seed(
     harness.settle(endpoints)  # layout and value range "auto"; before start_seed: probing must not use the seed's draws
     harness.start_seed(seed)
     codes = harness.encode(endpoints, on_batch=tick)
-    path_codes = PATH_KINDS[path](codes[:pairs], codes[pairs:], steps)
-    decoded = harness.decode(path_codes.reshape((pairs * steps,) + codes.shape[1:]), on_batch=tick)
-    images = decoded.reshape(pairs, steps, 32, 32)
     true_ends = np.stack([endpoints[:pairs], endpoints[pairs:]], axis=1)
-    # Both path kinds return the endpoint codes (to rounding) at t = 0 and t = 1, so these are the
-    # decoded endpoints; checking them here costs no extra decode and comes before scoring.
-    decoded_ends = images[:, [0, -1]]
+    # Decoded and scored a chunk of pairs at a time: memory stays flat in pairs and steps
+    # (only the nearest-line distances and angles, pairs × steps numbers, are kept, and the
+    # images themselves only with keep_images). Chunks are whole batches, so every decode call
+    # sees the same batches as one pass over all pairs would, and the scores do not change.
+    chunk = _chunk_pairs(steps, harness.batch_size)
+    distances, angles = np.empty((pairs, steps)), np.empty((pairs, steps) + bench.space.factor_shape)
+    decoded_ends = np.empty((pairs, 2, 32, 32))
+    spread = SpreadMoments()
+    kept = np.empty((pairs, steps, 32, 32)) if keep_images else None
+    for lo in range(0, pairs, chunk):
+        hi = min(pairs, lo + chunk)
+        path_codes = PATH_KINDS[path](codes[lo:hi], codes[pairs + lo : pairs + hi], steps)
+        images = harness.decode(path_codes.reshape(((hi - lo) * steps,) + codes.shape[1:]), on_batch=tick)
+        images = images.reshape(hi - lo, steps, 32, 32)
+        distances[lo:hi], angles[lo:hi] = nearest_images(images, bench, search_device)
+        # Both path kinds return the endpoint codes (to rounding) at t = 0 and t = 1, so these are
+        # the decoded endpoints; keeping them costs no extra decode.
+        decoded_ends[lo:hi] = images[:, [0, -1]]
+        spread.add(images)
+        if kept is not None:
+            kept[lo:hi] = images
     for warning in [] if found is None else check_endpoints(harness.name, harness.model_range(decoded_ends), decoded_ends, true_ends,
                                    harness.value_range, harness.layout, bench.mean_image_mse):
         if strict:
@@ -246,7 +279,26 @@ def _score_seed(
         found.setdefault(warning.code, warning)
     return SeedScore(
         seed=seed,
-        scores=score_paths(images, endpoints=true_ends, search_device=search_device, endpoint_angles=ends, suite=bench),
+        scores=path_scores(distances, angles, endpoint_angles=ends,
+                           reconstruction_error=reconstruction_error(decoded_ends, true_ends),
+                           output_spread=spread_ratio(spread, true_ends), suite=bench),
         endpoint_angles=ends,
-        images=images if keep_images else None,
+        images=kept,
     )
+
+
+# Decoded images held at once while scoring (float64: 32 MB), before rounding up to whole batches.
+_CHUNK_IMAGES = 4096
+
+
+def _chunk_pairs(steps: int, batch_size: int) -> int:
+    """Pairs per scoring chunk: about :data:`_CHUNK_IMAGES` images, a whole number of decode batches.
+
+    A chunk of k pairs is k·steps images; it is whole batches when k is a multiple of
+    lcm(steps, batch_size) / steps. Where that multiple alone is far beyond the budget (a large
+    prime number of steps), batches may straddle chunks: still deterministic, memory first.
+    """
+    unit = math.lcm(steps, batch_size) // steps  # pairs per lcm(steps, batch_size) images
+    if unit * steps > 8 * max(_CHUNK_IMAGES, batch_size):
+        return max(1, _CHUNK_IMAGES // steps)
+    return unit * max(1, _CHUNK_IMAGES // (unit * steps))

@@ -6,6 +6,8 @@ import hashlib
 import json
 import math
 import os
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,9 @@ __all__ = ["NOT_COMPARABLE", "STORED_METRICS", "Protocol", "SeedScore", "Result"
 
 RESULT_FORMAT = "interpbench-result"
 RESULT_FORMAT_VERSION = 1
+# An images file is named by a plain file name beside its result: no separators, no drive letters.
+_PLAIN_NAME = re.compile(r"[^/\\:\x00]+")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # Why results of different protocols are never ranked together: one sentence every refusal ends with.
 NOT_COMPARABLE = ("scores at another number of pairs P, steps N, seeds or path kind are not comparable "
@@ -343,27 +348,72 @@ class Result:
         data = read_json_object(path, "result file")
         result = cls.from_dict(data)
         ref = data.get("images")
-        if images and isinstance(ref, dict) and isinstance(ref.get("file"), str):
-            file = Path(path).parent / ref["file"]
+        if images and ref is not None:
+            file, sha256 = _images_reference(ref, Path(path))
             result.images_file = str(file)
             if file.is_file():
-                result._attach_images(file, ref.get("sha256"))
+                result._attach_images(file, sha256)
         return result
 
-    def _attach_images(self, file: Path, sha256: str | None) -> None:
-        if sha256 is not None and _sha256(file) != sha256:
-            raise DataError(f"images file {str(file)!r} does not match the sha256 its result records (changed or truncated)")
-        try:
-            with np.load(file) as npz:
-                stack = np.asarray(npz["images"], dtype=np.float64)
-        except (OSError, ValueError, KeyError) as exc:
-            raise DataError(f"images file {str(file)!r} cannot be read: {exc}") from None
+    def _attach_images(self, file: Path, sha256: str) -> None:
         p = self.protocol
-        if stack.shape != (len(p.seeds), p.pairs, p.steps, 32, 32):
-            raise DataError(f"images file {str(file)!r} holds shape {stack.shape}, not the result's "
-                            f"{(len(p.seeds), p.pairs, p.steps, 32, 32)}")
+        shape = (len(p.seeds), p.pairs, p.steps, 32, 32)
+        # The hash streams the file (bounded memory); then the declared sizes, before anything is
+        # inflated: a zip bomb, a .npy renamed .npz or a wrong shape is refused unread.
+        if _sha256(file) != sha256:
+            raise DataError(f"images file {str(file)!r} does not match the sha256 its result records (changed or truncated)")
+        _check_images_npz(file, shape)
+        try:
+            with np.load(file, allow_pickle=False) as npz:
+                stack = np.asarray(npz["images"], dtype=np.float64)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise DataError(f"images file {str(file)!r} cannot be read: {exc}") from None
+        if stack.shape != shape:
+            raise DataError(f"images file {str(file)!r} holds shape {stack.shape}, not the result's {shape}")
         for seed, seed_images in zip(self.seeds, stack):
             seed.images = seed_images
+
+
+def _images_reference(ref: Any, result_path: Path) -> tuple[Path, str]:
+    """The images file a result's ``images`` record names, and its sha256; a :class:`DataError` unless
+    it is a plain file name beside the result (data must never make us read elsewhere)."""
+    where = f"result file {os.fspath(result_path)!r}"
+    if not isinstance(ref, dict):
+        raise DataError(f"{where}: 'images' must be an object naming a file and its sha256")
+    name, sha256 = ref.get("file"), ref.get("sha256")
+    if not isinstance(name, str) or not _PLAIN_NAME.fullmatch(name) or name in (".", ".."):
+        raise DataError(f"{where}: images.file {name!r} is not a plain file name beside the result "
+                        "(no directories, no '..', no absolute path)")
+    if not name.endswith(".npz"):
+        raise DataError(f"{where}: images.file {name!r} is not an .npz file")
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+        raise DataError(f"{where}: images.sha256 is missing or not 64 hex digits, so {name!r} cannot be checked")
+    return result_path.parent / name, sha256
+
+
+def _check_images_npz(file: Path, shape: tuple[int, ...]) -> None:
+    """Refuse an images file whose zip directory or array header disagrees with ``shape`` (float32)."""
+    expected = int(np.prod(shape)) * 4
+    try:
+        with zipfile.ZipFile(file) as archive:
+            members = {info.filename: info for info in archive.infolist()}
+            info = members.get("images.npy")
+            if info is None:
+                raise DataError(f"images file {str(file)!r} holds no 'images' array")
+            # The npy header is at most 64 KiB (format 2.0's limit is larger but never written by numpy for 5 dims).
+            if info.file_size > expected + 65_536 or sum(i.file_size for i in members.values()) > expected + (1 << 20):
+                raise DataError(f"images file {str(file)!r} declares {info.file_size:,} bytes of images; "
+                                f"the result's {shape} need {expected:,}")
+            with archive.open(info) as f:
+                version = np.lib.format.read_magic(f)
+                header = (np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0)(f)
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise DataError(f"images file {str(file)!r} is not a readable .npz archive (truncated, or another format): {exc}") from None
+    stored, _, dtype = header
+    if tuple(stored) != shape or dtype != np.float32:
+        raise DataError(f"images file {str(file)!r} holds {dtype} of shape {tuple(stored)}, not the result's float32 {shape}")
 
 
 def images_path(result_path: str | os.PathLike[str]) -> Path:

@@ -22,7 +22,7 @@ from .metrics import (
 
 from .suites import Suite, get_suite
 
-__all__ = ["PathScores", "score_paths"]
+__all__ = ["PathScores", "score_paths", "path_scores"]
 
 
 @dataclass(frozen=True)
@@ -82,24 +82,7 @@ def score_paths(
     if not np.all(np.isfinite(x)):
         raise ValueError("paths contain NaN or inf; a model's non-finite output cannot be scored")
     bench = get_suite(suite)
-    space = bench.space
-    if search_device is not None:
-        if bench.name != "lines":
-            raise ValueError(f"search_device runs the lines bank only; the {bench.name} suite searches on the CPU")
-        distances, angles = nearest_line(x, device=search_device)
-    else:
-        found = bench.nearest(x.reshape(-1, x.shape[2] * x.shape[3]))
-        distances = found.distances.reshape(x.shape[:2])
-        angles = found.factors.reshape(x.shape[:2] + space.factor_shape)
-    per_path = smoothness(angles, space)
-    aggregate, n_undefined = aggregate_smoothness(per_path)
-    if endpoint_angles is None:
-        ends_at = angles[:, [0, -1]]
-    else:
-        ends_at = np.asarray(endpoint_angles, dtype=np.float64)
-        if ends_at.shape != (x.shape[0], 2, *space.factor_shape) or not np.all(np.isfinite(ends_at)):
-            raise ValueError(f"endpoint_angles must be finite with shape {(x.shape[0], 2, *space.factor_shape)}, got {ends_at.shape}")
-    errors = geodesic_errors(angles, ends_at, space)
+    distances, angles = nearest_images(x, bench, search_device)
     recon = spread = None
     if endpoints is not None:
         ends = np.asarray(endpoints)
@@ -107,12 +90,45 @@ def score_paths(
             raise ValueError(f"endpoints must have shape {(x.shape[0], 2, 32, 32)}, got {ends.shape}")
         recon = reconstruction_error(x[:, [0, -1]], ends)
         spread = output_spread(x, ends)
+    return path_scores(distances, angles, endpoint_angles=endpoint_angles, reconstruction_error=recon, output_spread=spread,
+                       suite=bench)
+
+
+def nearest_images(paths: np.ndarray, suite: Suite, search_device: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Distances to, and factors of, the nearest bank image of each image of ``paths`` (n_paths, n_steps, 32, 32)."""
+    if search_device is not None:
+        if suite.name != "lines":
+            raise ValueError(f"search_device runs the lines bank only; the {suite.name} suite searches on the CPU")
+        return nearest_line(paths, device=search_device)
+    found = suite.nearest(np.asarray(paths).reshape(-1, paths.shape[2] * paths.shape[3]))
+    return found.distances.reshape(paths.shape[:2]), found.factors.reshape(paths.shape[:2] + suite.space.factor_shape)
+
+
+def path_scores(distances: np.ndarray, angles: np.ndarray, endpoint_angles: np.ndarray | None = None,
+                reconstruction_error: float | None = None, output_spread: float | None = None,
+                suite: str | Suite | None = None) -> PathScores:
+    """The metrics from the per-image nearest-line ``distances`` and ``angles`` (n_paths, n_steps).
+
+    What :func:`score_paths` computes once the nearest lines are known; scoring in chunks
+    (:func:`interpbench.score`) finds them chunk by chunk and calls this on the whole arrays.
+    ``endpoint_angles`` as for :func:`score_paths`.
+    """
+    space = get_suite(suite).space
+    per_path = smoothness(angles, space)
+    aggregate, n_undefined = aggregate_smoothness(per_path)
+    if endpoint_angles is None:
+        ends_at = angles[:, [0, -1]]
+    else:
+        ends_at = np.asarray(endpoint_angles, dtype=np.float64)
+        if ends_at.shape != (angles.shape[0], 2, *space.factor_shape) or not np.all(np.isfinite(ends_at)):
+            raise ValueError(f"endpoint_angles must be finite with shape {(angles.shape[0], 2, *space.factor_shape)}, got {ends_at.shape}")
+    errors = geodesic_errors(angles, ends_at, space)
     return PathScores(
         mean_distance=mean_distance(distances),
         smoothness=aggregate,
         n_undefined=n_undefined,
-        n_paths=int(x.shape[0]),
-        n_steps=int(x.shape[1]),
+        n_paths=int(distances.shape[0]),
+        n_steps=int(distances.shape[1]),
         long_way_fraction=long_way_fraction(angles, space),
         distances=distances,
         angles=angles,
@@ -121,6 +137,6 @@ def score_paths(
         path_geodesic_error=path_geodesic_error(errors),
         endpoint_angles=ends_at,
         smoothness_defined=defined_smoothness(per_path),
-        reconstruction_error=recon,
-        output_spread=spread,
+        reconstruction_error=reconstruction_error,
+        output_spread=output_spread,
     )

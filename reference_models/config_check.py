@@ -16,32 +16,36 @@ from collections.abc import Callable
 from typing import Any
 
 from interpbench.errors import OptionError
+from interpbench.limits import MAX_BATCH_SIZE, MAX_WIDTH
 
 __all__ = ["check_config_values"]
 
 # field -> (test on the number, what the value must be). Fields of a model not named here
 # only get the type check (and, for numbers, finiteness).
+# Sizes have an upper bound too (interpbench.limits): batch_size=100000000 grew to 23 GB before
+# the kernel killed it, instead of one sentence before any work.
+_WIDE = f"an integer from 1 to {MAX_WIDTH:,}"
 _RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
-    "depth": (lambda v: v >= 1, "a positive integer"),
+    "depth": (lambda v: 1 <= v <= MAX_WIDTH, _WIDE),
     # The code is (32 >> scales)² pixels per channel: beyond 5 scales nothing is left of the image.
     "scales": (lambda v: 0 <= v <= 5, "an integer from 0 to 5"),
-    "latent": (lambda v: v >= 1, "a positive integer"),
-    "batch_size": (lambda v: v >= 1, "a positive integer"),
+    "latent": (lambda v: 1 <= v <= MAX_WIDTH, _WIDE),
+    "batch_size": (lambda v: 1 <= v <= MAX_BATCH_SIZE, f"an integer from 1 to {MAX_BATCH_SIZE:,}"),
     "channels": (lambda v: v in (1, 3), "1 (grey) or 3 (colour)"),
     "lr": (lambda v: v > 0, "a positive number"),
     "critic_lr": (lambda v: v > 0, "a positive number (or null: the same as lr)"),
     "disc_lr": (lambda v: v > 0, "a positive number (or null: the same as lr)"),
-    "disc_hidden": (lambda v: v >= 1, "a positive integer"),
-    "disc_layers": (lambda v: v >= 0, "a non-negative integer"),
+    "disc_hidden": (lambda v: 1 <= v <= MAX_WIDTH, _WIDE),
+    "disc_layers": (lambda v: 0 <= v <= 64, "an integer from 0 to 64"),
     "adversary_weight": (lambda v: v >= 0, "a non-negative number"),
     "reg_lambda": (lambda v: v >= 0, "a non-negative number"),
     "gamma": (lambda v: 0 <= v <= 1, "a number from 0 to 1"),
     "noise_std": (lambda v: v >= 0, "a non-negative number"),
     "keep_prob": (lambda v: 0 < v <= 1, "a number above 0 and at most 1"),
     "beta": (lambda v: v >= 0, "a non-negative number"),
-    "codebook_size": (lambda v: v >= 1, "a positive integer"),
-    "vectors": (lambda v: v >= 1, "a positive integer"),
-    "hidden": (lambda v: v >= 1, "a positive integer"),
+    "codebook_size": (lambda v: 1 <= v <= MAX_WIDTH, _WIDE),
+    "vectors": (lambda v: 1 <= v <= MAX_WIDTH, _WIDE),
+    "hidden": (lambda v: 1 <= v <= MAX_WIDTH, _WIDE),
     "decay": (lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
     "commitment": (lambda v: v >= 0, "a non-negative number"),
     "epsilon": (lambda v: v > 0, "a positive number"),

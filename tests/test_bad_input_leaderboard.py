@@ -50,6 +50,7 @@ def files(root: Path) -> list[Path]:
 def test_copies_of_one_checkpoint_are_not_several_training_seeds(record: dict[str, Any], tmp_path: Path) -> None:
     sources = [write(tmp_path / f"s{i}.json", trained(record, train_seed=i)) for i in range(3)]
     root = tmp_path / "lb"
+    root.mkdir()  # interpbench never creates a leaderboard folder
     result = lb("add", *map(str, sources), "--leaderboard", str(root))
     one_error_line(result, "were scored from one checkpoint (sha256 aaaaaaaaaaaa…)")
     assert files(root) == []
@@ -101,6 +102,7 @@ def test_probes_of_another_model_are_not_attached(record: dict[str, Any], tmp_pa
     source = write(tmp_path / "acai.json", trained(record))
     probe = write(tmp_path / "probe.json", probes)
     root = tmp_path / "lb"
+    root.mkdir()  # interpbench never creates a leaderboard folder
     one_error_line(lb("add", str(source), "--probes", str(probe), "--leaderboard", str(root)), message)
     assert files(root) == []
 
@@ -109,6 +111,7 @@ def test_matching_probes_are_attached(record: dict[str, Any], tmp_path: Path) ->
     source = write(tmp_path / "acai.json", trained(record))
     probe = write(tmp_path / "probe.json", probe_record("acai", SHA))
     root = tmp_path / "lb"
+    root.mkdir()  # interpbench never creates a leaderboard folder
     assert lb("add", str(source), "--probes", str(probe), "--leaderboard", str(root)).exit_code == 0
     filed = json.loads(next((root / "results").glob("*.json")).read_text())
     assert filed["probes"] == {"lines/linear": 99.0, "lines/kmeans": 40.0}
@@ -120,6 +123,7 @@ def test_matching_probes_are_attached(record: dict[str, Any], tmp_path: Path) ->
 # ------------------------------------------------------------------------------- protocols
 def test_entries_of_different_protocols_are_ranked_apart(record: dict[str, Any], tmp_path: Path) -> None:
     root = tmp_path / "lb"
+    root.mkdir()  # interpbench never creates a leaderboard folder
     for name, sha in (("acai", "1" * 64), ("baseline", "2" * 64)):
         entry = entry_from_results([trained(record, sha=sha, name=name)])
         (root / "results").mkdir(parents=True, exist_ok=True)

@@ -116,6 +116,7 @@ def test_entry_schema_rejects_a_tampered_entry(record: dict[str, Any], tmp_path:
 def test_cli_add_files_then_rejects_duplicate_without_writing(record: dict[str, Any], tmp_path: Path) -> None:
     source = _write(tmp_path / "oracle.json", record)
     root = tmp_path / "lb"
+    root.mkdir()  # interpbench never creates a leaderboard folder
     runner = CliRunner()
     ok = runner.invoke(main, ["leaderboard", "add", str(source), "--dir", str(root)])
     assert ok.exit_code == 0, ok.output
@@ -132,6 +133,7 @@ def test_cli_add_malformed_writes_nothing(record: dict[str, Any], tmp_path: Path
     bad["protocol"]["pairs"] = -3
     source = _write(tmp_path / "bad.json", bad)
     root = tmp_path / "lb"
+    root.mkdir()  # interpbench never creates a leaderboard folder
     result = CliRunner().invoke(main, ["leaderboard", "add", str(source), "--dir", str(root)])
     assert result.exit_code == 1
     assert "protocol.pairs: -3 is less than the minimum of 1" in result.output
@@ -184,6 +186,7 @@ def test_probe_accuracies_shapes() -> None:
 
 def test_build_writes_both_pages_with_expected_rows(record: dict[str, Any], tmp_path: Path) -> None:
     root = tmp_path / "lb"
+    root.mkdir()  # interpbench never creates a leaderboard folder
     add_entry(root, entry_from_results([record], probes={"lines/linear": 88.0}))
     twin = copy.deepcopy(record)
     twin["model"] = {"name": "twin", "adapter": None}
@@ -226,6 +229,7 @@ def _reference_entry(record: dict[str, Any], name: str, md_scale: float, trail: 
 
 def test_paper_table_compares_the_paper_style_figure_and_states_the_ordering(record: dict[str, Any], tmp_path: Path) -> None:
     root = tmp_path / "lb"
+    root.mkdir()  # interpbench never creates a leaderboard folder
     # ACAI's trail median sits inside the paper's 0.24 ± 0.01 (×10⁻³) and 0.10 ± 0.01; the baseline's does not.
     acai = _reference_entry(record, "acai", 1.0, {"mean_distance": 0.245e-3, "smoothness": 0.105, "evaluations": 20, "complete": True})
     assert acai["runs"][0]["paper_figure"]["mean_distance"] == pytest.approx(0.245e-3)
@@ -241,6 +245,7 @@ def test_paper_table_compares_the_paper_style_figure_and_states_the_ordering(rec
     assert paper.count("the paper's ordering (ACAI best on both) holds.") == 2
     # Without a trail the final score is compared instead and the median columns say so.
     root2 = tmp_path / "lb2"
+    root2.mkdir()
     add_entry(root2, _reference_entry(record, "vae", 1e4, None))
     vae_row = next(line for line in build(root2, scatter=False)["README.md"].splitlines() if line.startswith("| VAE |"))
     assert "| — | — | Mean Distance: no, " in vae_row
@@ -260,6 +265,7 @@ def test_a_collapsed_model_is_filed_with_undefined_smoothness_and_ranked_last(re
     entry = entry_from_results([collapsed])
     assert entry["summary"]["smoothness"]["mean"] is None and entry["summary"]["smoothness"]["ci95"] is None
     root = tmp_path / "lb"
+    root.mkdir()  # interpbench never creates a leaderboard folder
     add_entry(root, entry)
     add_entry(root, entry_from_results([record]))
     md = build(root)["README.md"]  # the scatter leaves the collapsed entry out instead of failing

@@ -210,3 +210,31 @@ def test_flow_vaes_decode_through_their_flows_as_their_forward_does(kind):
         skipped = model.decoder(mean).reconstruction.reshape(len(x), 32, 32).double().numpy()
     assert np.abs(skipped - _roundtrip(from_pythae(model), x)).max() > 1e-4
     assert "flow" in interpbench.score(from_pythae(model), pairs=PAIRS).model["decode_path"]
+
+
+def test_a_folder_with_pickled_networks_is_refused_unread(tmp_path):
+    """pythae saves custom networks as pickles, which run code when loaded: a spec string never loads them."""
+    custom = pythae_models.AE(pythae_models.AEConfig(input_dim=(1, 32, 32), latent_dim=4), decoder=TanhDecoder())
+    folder = tmp_path / "custom"
+    custom.save(str(folder))
+    assert (folder / "decoder.pkl").exists()
+    marker = tmp_path / "ran"
+    # Replace the pickle with one that would leave a marker behind if it were ever unpickled.
+    import pickle
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    (folder / "decoder.pkl").write_bytes(pickle.dumps(Payload()))
+    with pytest.raises(SpecError, match="pickles that run any code"):
+        interpbench.load_adapter(f"pythae:{folder}")
+    proc = subprocess.run([sys.executable, "-m", "interpbench", "run", "--adapter", f"pythae:{folder}", "--pairs", "4"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and "allow_pickle=True" in proc.stderr
+    assert not marker.exists()
+    # The explicit, trusting path still loads a genuine custom-network folder.
+    genuine = tmp_path / "genuine"
+    custom.save(str(genuine))
+    from interpbench.integrations.pythae import load_pythae
+    assert load_pythae(str(genuine), allow_pickle=True).value_range == "-1,1"

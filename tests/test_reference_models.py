@@ -126,8 +126,23 @@ def test_vqvae_latent_and_quantised_decode() -> None:
         decoder_in, v, q, idx = model.bottleneck(h)
         assert v.shape == (20, 256) and idx.shape == (20,)  # ten 256-d vectors per image
         assert torch.equal(q, model.codebook[idx])
+        # Forward value: the quantised vectors. The straight-through v + (q − v) equals q up to two
+        # float32 roundings, |st − q| ≤ u·(|q − v| + |st|) with u = 2⁻²⁴; each Linear passes an input
+        # difference δ on as |W|·δ and rounds each of its two evaluations by ≤ γ_k·(|W|·|x| + |b|),
+        # γ_k = k·u/(1 − k·u) for k summands (ReLU is 1-Lipschitz).
         expected = model.to_code(torch.relu(model.expand(torch.relu(q.view(2, -1))))).view_as(h)
-        assert torch.allclose(decoder_in, expected)  # forward value: the quantised vectors
+        u = 2.0**-24
+        qd, vd = q.double().view(2, -1), v.double().view(2, -1)
+        delta = u * ((qd - vd).abs() + qd.abs() + u * (qd - vd).abs())
+        x = qd.relu()
+        for layer in (model.expand, model.to_code):
+            w, b, k = layer.weight.double().abs(), layer.bias.double().abs(), layer.in_features
+            gamma = k * u / (1 - k * u)
+            delta = delta @ w.T + 2 * gamma * (x.abs() @ w.T + b)
+            x = torch.nn.functional.linear(x, layer.weight.double(), layer.bias.double()).relu()
+        assert bool(((decoder_in - expected).double().abs().view(2, -1) <= delta).all())
+        from_v = model.to_code(torch.relu(model.expand(torch.relu(v.view(2, -1))))).view_as(h)
+        assert bool(((from_v - expected).double().abs().view(2, -1) > delta).any())  # the bound can tell v from q
         assert torch.equal(model.decode(h), model.decoder(decoder_in))
 
 

@@ -8,7 +8,7 @@ dtypes and torch devices, and it turns every way a model can misbehave into one 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -68,15 +68,15 @@ _AUTO_PROBE_IMAGES = 64
 def user_code(call: str) -> Iterator[None]:
     """Run adapter code; anything it raises becomes an :class:`AdapterError` naming ``call``.
 
-    ``SystemExit`` and ``KeyboardInterrupt`` are included: raised inside an adapter they would
-    otherwise end the CLI silently (exit status of the adapter's choosing) or as a bare "Aborted!".
+    ``SystemExit`` is included: raised inside an adapter it would otherwise end the CLI silently,
+    with an exit status of the adapter's choosing. ``KeyboardInterrupt`` is not the adapter's
+    fault: Ctrl-C lands wherever the process happens to be, usually inside the model's code, so
+    it passes through and the CLI exits 130 having written nothing.
     """
     try:
         yield
     except SystemExit as exc:
         raise AdapterError(f"{call} called exit({exc.code!r}); an adapter must raise an exception, not end the process") from None
-    except KeyboardInterrupt:
-        raise AdapterError(f"interrupted (KeyboardInterrupt) inside {call}") from None
     except Exception as exc:  # noqa: BLE001 - any failure inside user code is reported, named
         raise AdapterError(f"{call} raised {type(exc).__name__}: {exc}") from exc
 
@@ -136,6 +136,24 @@ def _held_modules(adapter: Any) -> list[Any]:
     held = [v for v in vars(adapter).values() if isinstance(v, torch.nn.Module)]
     held += [m for m in getattr(adapter, "held_torch_modules", None) or () if all(m is not h for h in held)]
     return held
+
+
+def _value_kind(result: Any) -> str | None:
+    """'complex values' or 'text' when a non-tensor output holds them (what float64 conversion would hide)."""
+    try:
+        raw = np.asarray(result)
+    except Exception:  # noqa: BLE001 - unconvertible outputs are reported by the float conversion
+        return None
+    if raw.dtype.kind == "c":
+        return f"complex values ({raw.dtype})"
+    if raw.dtype.kind in "USa":
+        return "text, not numbers"
+    if raw.dtype.kind == "O" and raw.size <= 1 << 20:
+        if any(isinstance(v, (str, bytes)) for v in raw.flat):
+            return "text, not numbers"
+        if any(isinstance(v, complex) or (isinstance(v, np.generic) and np.iscomplexobj(v)) for v in raw.flat):
+            return "complex values"
+    return None
 
 
 def _torch():
@@ -513,10 +531,12 @@ class Harness:
         return array
 
     def _to_model(self, batch: np.ndarray) -> Any:
+        # Always a fresh copy: a model that changes its input in place (x *= 0.5) must not reach
+        # the benchmark's own endpoints or codes, which are scored against afterwards.
         if self._module:
             torch = _torch()
-            return torch.as_tensor(np.ascontiguousarray(batch)).to(self._torch_device, self._torch_dtype)
-        return np.ascontiguousarray(batch, dtype=self._numpy_dtype)
+            return torch.tensor(np.ascontiguousarray(batch), device=self._torch_device, dtype=self._torch_dtype)
+        return np.array(batch, dtype=self._numpy_dtype, order="C", copy=True)
 
     def _draw(self, dist: Any) -> Any:
         """A seeded sample of a distribution the model returned (``sample=True``)."""
@@ -532,14 +552,24 @@ class Harness:
                                              " (mean)" if kind == ".latent_dist" else "")
         if result is None:  # np.asarray(None, float) is a NaN scalar, which would be reported as "NaN"
             raise ModelOutputError(f"{self.name}.{method}() returned None instead of an array of {what}")
+        if isinstance(result, Mapping):  # a dict, or a library's ModelOutput (a dict subclass)
+            fields = ", ".join(map(str, list(result)[:8])) or "no fields"
+            raise ModelOutputError(f"{self.name}.{method}() returned a {type(result).__name__} with fields {fields}, "
+                                   f"not an array of {what}; return the field that holds them")
         torch = _torch()
         if torch is not None and isinstance(result, torch.Tensor):
             if result.device.type == "meta":
                 raise ModelOutputError(f"{self.name}.{method}() returned a tensor on the meta device, which holds no values")
+            if result.is_complex():
+                raise ModelOutputError(f"{self.name}.{method}() returned complex values ({result.dtype}); {what} must be real numbers")
             try:
                 result = result.detach().to("cpu", torch.float64).numpy()
             except (RuntimeError, TypeError, NotImplementedError) as exc:
                 raise ModelOutputError(f"{self.name}.{method}() returned a tensor that cannot be read back: {exc}") from None
+        kind = _value_kind(result)
+        if kind is not None:
+            # np.asarray(..., float64) would silently drop an imaginary part or parse "0.5".
+            raise ModelOutputError(f"{self.name}.{method}() returned {kind}; {what} must be real numbers")
         try:
             array = np.asarray(result, dtype=np.float64)
         except (TypeError, ValueError) as exc:

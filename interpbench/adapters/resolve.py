@@ -18,9 +18,10 @@ from .harness import Harness
 
 __all__ = ["FunctionAdapter", "load_adapter", "as_harness", "SPEC_PREFIXES", "register_spec_prefix"]
 
-# What importing or calling the user's code may raise. SystemExit and KeyboardInterrupt are
-# included: a module that calls sys.exit() on import must be reported, not end the CLI silently.
-_USER_ERRORS = (Exception, SystemExit, KeyboardInterrupt)
+# What importing or calling the user's code may raise. SystemExit is included: a module that
+# calls sys.exit() on import must be reported, not end the CLI silently. Ctrl-C is the user's,
+# not the module's: it passes through (the CLI exits 130).
+_USER_ERRORS = (Exception, SystemExit)
 
 
 class FunctionAdapter:

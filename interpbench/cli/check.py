@@ -9,6 +9,7 @@ import click
 
 from ..errors import DataError, InterpbenchError
 from ..adapters import LAYOUTS
+from ..limits import MAX_BATCH_SIZE, MAX_STEPS
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
 from .options import (VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, model_options, one_model,
@@ -31,9 +32,9 @@ EXIT_BAD_BASELINE = 3
 @click.option("--write-baseline", is_flag=True, help="Record the score as the baseline instead of checking it (overwrites).")
 @click.option("--seeds", "seed_range", type=SeedList(), default="0-2", show_default=True, help="Protocol seeds, with --write-baseline and a model only.")
 @click.option("--pairs", type=click.IntRange(1, TEST_SET_SIZE // 2), default=DEFAULT_PAIRS, show_default=True, help="With --write-baseline and a model only.")
-@click.option("--steps", type=click.IntRange(min=2), default=DEFAULT_STEPS, show_default=True, help="With --write-baseline and a model only.")
+@click.option("--steps", type=click.IntRange(2, MAX_STEPS), default=DEFAULT_STEPS, show_default=True, help="With --write-baseline and a model only.")
 @click.option("--path", "path_kind", type=click.Choice(sorted(PATH_KINDS)), default="lerp", show_default=True, help="With --write-baseline and a model only.")
-@click.option("--batch-size", type=click.IntRange(min=1), help="Items per encode/decode call [default: adapter's own, else 256].")
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH_SIZE), help="Items per encode/decode call [default: adapter's own, else 256].")
 @device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects.")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints.")

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import click
 
+from ..limits import MAX_KIMG, MAX_RATE, MAX_SECONDS
+from .options import FiniteFloat
+
 _DIR_OPTION = click.option(
     "--leaderboard", "--dir", "root", type=click.Path(file_okay=False),
     help="Leaderboard folder (holds results/, figures/, README.md, index.html) [default: the repository's "
@@ -41,10 +44,10 @@ def leaderboard() -> None:
 @click.option("--probes", "probe_files", multiple=True, type=click.Path(dir_okay=False), help="Probe accuracies (a probe record or {\"dataset/probe\": percent}); repeatable.")
 @click.option("--figure", type=click.Path(dir_okay=False), help="Interpolation grid PNG (from `interpbench run --figure`) to show with the entry.")
 @click.option("--preset", help="Training preset, if the result's model record does not name it.")
-@click.option("--kimg", type=click.FloatRange(min=0, min_open=True), help="Training budget in kimg, if the result does not say.")
+@click.option("--kimg", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="Training budget in kimg, if the result does not say.")
 @click.option("--training-hardware", help="Hardware the model was trained on.")
-@click.option("--wall-clock", "wall_clock_s", type=click.FloatRange(min=0), help="Training wall-clock time in seconds.")
-@click.option("--samples-per-s", type=click.FloatRange(min=0), help="Training throughput in samples/s.")
+@click.option("--wall-clock", "wall_clock_s", type=FiniteFloat(0, MAX_SECONDS), help="Training wall-clock time in seconds.")
+@click.option("--samples-per-s", type=FiniteFloat(0, MAX_RATE), help="Training throughput in samples/s.")
 @click.option("--kind", type=click.Choice(["builtin", "reference", "external"]), help="Override the detected kind of model.")
 @click.option("--id", "entry_id", help="Entry id [default: model-preset-<kimg>kimg-spec].")
 @click.option("--notes", help="Free text shown nowhere in the tables but kept in the entry.")

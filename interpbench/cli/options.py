@@ -3,27 +3,52 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-import re
 from typing import Any
 
 import click
 
 from ..errors import OptionError
+from ..limits import MAX_SEED, MAX_SEEDS
 
-__all__ = ["SeedList", "check_outputs", "parse_seeds", "parse_overrides", "model_options", "resolve_model", "one_model",
+__all__ = ["SeedList", "FiniteFloat", "check_outputs", "parse_seeds", "parse_overrides", "model_options", "resolve_model", "one_model",
            "resolve_models", "echo_warnings", "device_option", "suite_option", "VALUE_RANGE_CHOICES", "MAX_SEEDS", "MAX_SEED"]
 
 # --value-range choices: the harness's ranges and "auto" (inferred from the decoded endpoints).
 VALUE_RANGE_CHOICES = ("-1,1", "0,1", "0,255", "auto")
-# Each protocol seed is a full scoring pass (512 images encoded, 4,096 decoded by default): a list
-# longer than this is a typo (0-99999999), and building it would exhaust memory before any work.
-MAX_SEEDS = 1000
-# Seeds are stored as JSON integers; keep them within int64 so every reader of a record can hold them.
-MAX_SEED = 2**63 - 1
 _DIGITS = re.compile(r"[0-9]+")
+
+
+class FiniteFloat(click.FloatRange):
+    """Every float option's type: a finite number within [min, max] (``max`` is required).
+
+    click's FloatRange lets ``nan`` through (it compares false with both bounds), and an option
+    without an upper bound takes ``inf`` and ``1e308``: a training budget that never ends, a
+    wall clock no record can hold. One type for all of them keeps the rule in one place.
+    """
+
+    def __init__(self, min: float, max: float, *, min_open: bool = False) -> None:  # noqa: A002 - click's names
+        super().__init__(min=min, max=max, min_open=min_open)
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        number = value if isinstance(value, float) else None
+        if number is None:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return super().convert(number, param, ctx)
+
+
+def _no_json_constant(name: str) -> Any:
+    # json.loads takes NaN and Infinity, which are no JSON: --set lr=NaN must not become a float.
+    raise OptionError(f"{name} is not a finite number")
 
 
 def model_options(default_note: str) -> Any:
@@ -57,9 +82,14 @@ def parse_overrides(items: tuple[str, ...]) -> dict[str, object]:
         if not eq or not key.strip():
             raise OptionError(f"--set {item!r} is not KEY=VALUE")
         try:
-            out[key.strip()] = json.loads(value)
+            parsed = json.loads(value, parse_constant=_no_json_constant)
+        except OptionError as exc:
+            raise OptionError(f"--set {item!r}: {exc}") from None
         except (ValueError, RecursionError):  # not JSON (or absurdly long/nested): keep the text
-            out[key.strip()] = value
+            parsed = value
+        if isinstance(parsed, float) and not math.isfinite(parsed):  # 1e999 parses to inf
+            raise OptionError(f"--set {item!r}: {value} is not a finite number")
+        out[key.strip()] = parsed
     return out
 
 

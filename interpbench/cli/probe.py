@@ -6,6 +6,7 @@ import click
 
 from ..adapters import LAYOUTS
 from ..datasets import DATASETS
+from ..limits import MAX_BATCH_SIZE, MAX_SEED
 from ..probes.kmeans import DEFAULT_RESTARTS
 from .options import (VALUE_RANGE_CHOICES, check_outputs, device_option, echo_warnings, model_options, one_model, resolve_model,
                       suite_option)
@@ -18,11 +19,11 @@ from .options import (VALUE_RANGE_CHOICES, check_outputs, device_option, echo_wa
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Directory holding the mnist/svhn/cifar10 files.")
 @click.option("--download", is_flag=True, help="Fetch the official mnist/svhn/cifar10 files into --data-dir and verify their checksums.")
 @click.option("--probe", "probe_kind", type=click.Choice(["linear", "kmeans", "both"]), default="both", show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Data draw and probe randomness.")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True, help="Data draw and probe randomness.")
 @click.option("--train-size", type=click.IntRange(min=1), help="Training images [default: lines 10000, others all].")
 @click.option("--restarts", type=click.IntRange(min=1), default=DEFAULT_RESTARTS, show_default=True, help="k-means restarts (the paper used 1000).")
 @click.option("--with-pixels", is_flag=True, help="Add the raw-pixel reference row (the pixels adapter).")
-@click.option("--batch-size", type=click.IntRange(min=1), help="Items per encode/decode call [default: adapter's own, else 256].")
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH_SIZE), help="Items per encode/decode call [default: adapter's own, else 256].")
 @device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects [default: adapter's own, else NCHW].")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from decoded line images [default: adapter's own, else -1,1].")

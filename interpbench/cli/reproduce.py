@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .options import SeedList, parse_overrides
+from ..limits import MAX_KIMG, MAX_SECONDS
+
+from .options import FiniteFloat, SeedList, parse_overrides
 
 
 def _model_list(value: str) -> list[str]:
@@ -21,10 +23,10 @@ def _model_list(value: str) -> list[str]:
 @click.option("--models", "models", default=None, help="Comma-separated models [default: all seven, ACAI and Baseline first].")
 @click.option("--seeds", type=SeedList(), default=None, help="Training seeds, trained batched per model [default: 0-2; downstream: 0].")
 @click.option("--preset", default=None, help="Budget and evaluation cadence [default: paper; downstream: paper-DATASET, or downstream-cpu for digits].")
-@click.option("--kimg", type=click.FloatRange(min=0, min_open=True), help="Override the preset's budget (kimg of 1,024 images).")
-@click.option("--eval-every", "eval_every", type=click.FloatRange(min=0, min_open=True), help="kimg between trail evaluations [default: the preset's].")
+@click.option("--kimg", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="Override the preset's budget (kimg of 1,024 images).")
+@click.option("--eval-every", "eval_every", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="kimg between trail evaluations [default: the preset's].")
 @click.option("--eval-pairs", type=click.IntRange(1, 2500), help="Interpolations per trail evaluation [default: the preset's].")
-@click.option("--minutes", type=click.FloatRange(min=0, min_open=True), help="Stop cleanly after this many minutes; run again to continue.")
+@click.option("--minutes", type=FiniteFloat(0, MAX_SECONDS / 60, min_open=True), help="Stop cleanly after this many minutes; run again to continue.")
 @click.option("--leaderboard", "leaderboard_dir", type=click.Path(file_okay=False), help="Where to file the entries [default: OUT/leaderboard].")
 @click.option("--score-seeds", type=SeedList(), default="0-4", show_default=True, help="Protocol seeds each finished run is scored on.")
 @click.option("--restarts", type=click.IntRange(min=1), default=10, show_default=True, help="k-means restarts of the lines probe.")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..adapters import LAYOUTS
+from ..limits import MAX_BATCH_SIZE, MAX_SEED, MAX_STEPS
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
 from .options import (VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, model_options, resolve_models,
@@ -18,12 +19,12 @@ DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best
 
 @click.command()
 @model_options("With no --adapter or --model: the bundled ACAI.")
-@click.option("--seed", "seed_list", type=click.IntRange(min=0), multiple=True, help="Protocol seed; repeat for several.")
+@click.option("--seed", "seed_list", type=click.IntRange(0, MAX_SEED), multiple=True, help="Protocol seed; repeat for several.")
 @click.option("--seeds", "seed_range", type=SeedList(), help="Several protocol seeds: '0,1,2' or '0-4'.")
 @click.option("--pairs", type=click.IntRange(1, TEST_SET_SIZE // 2), default=DEFAULT_PAIRS, show_default=True)
-@click.option("--steps", type=click.IntRange(min=2), default=DEFAULT_STEPS, show_default=True)
+@click.option("--steps", type=click.IntRange(2, MAX_STEPS), default=DEFAULT_STEPS, show_default=True)
 @click.option("--path", "path_kind", type=click.Choice(sorted(PATH_KINDS)), default="lerp", show_default=True)
-@click.option("--batch-size", type=click.IntRange(min=1), help="Items per encode/decode call [default: adapter's own, else 256].")
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH_SIZE), help="Items per encode/decode call [default: adapter's own, else 256].")
 @device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects [default: adapter's own, else NCHW].")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints [default: adapter's own, else -1,1].")
@@ -58,7 +59,7 @@ def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, 
             results.append(score(
                 target, seeds=seeds, pairs=pairs, steps=steps, path=path_kind, batch_size=batch_size, device=device,
                 layout=layout, value_range=value_range, name=label, progress=None, model_info=model_info,
-                strict=strict, threads=threads, suite=suite,
+                strict=strict, threads=threads, suite=suite, keep_images=bool(targets or figures),  # images only for files that need them
             ))
     if targets or figures:
         _write_outputs(results, targets, figures, figure_kind)

@@ -7,7 +7,9 @@ from typing import Any
 
 import click
 
-from .options import SeedList
+from ..limits import MAX_RATE
+
+from .options import FiniteFloat, SeedList
 
 
 def _progress(spec: dict[str, Any], result: dict[str, Any], counts: dict[str, int]) -> None:
@@ -24,8 +26,8 @@ def _progress(spec: dict[str, Any], result: dict[str, Any], counts: dict[str, in
 @click.argument("grid")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Sweep directory: OUT/<model>-<key=value...>-s<seed> per run.")
 @click.option("--address", help="Ray cluster to connect to (ray start --head elsewhere) [default: a local Ray instance].")
-@click.option("--cpus-per-run", type=click.FloatRange(min=0), default=1.0, show_default=True, help="CPUs each run's task asks for.")
-@click.option("--gpus-per-run", type=click.FloatRange(min=0), default=0.0, show_default=True, help="GPUs each run's task asks for; 0.25 packs four runs on a GPU.")
+@click.option("--cpus-per-run", type=FiniteFloat(0, MAX_RATE), default=1.0, show_default=True, help="CPUs each run's task asks for.")
+@click.option("--gpus-per-run", type=FiniteFloat(0, MAX_RATE), default=0.0, show_default=True, help="GPUs each run's task asks for; 0.25 packs four runs on a GPU.")
 @click.option("--max-concurrent", type=click.IntRange(min=1), help="Runs in flight at once [default: as many as the resources fit].")
 @click.option("--max-retries", type=click.IntRange(min=0), default=3, show_default=True, help="Retries of a task whose worker died (each resumes from its checkpoint).")
 @click.option("--leaderboard", "leaderboard_dir", type=click.Path(file_okay=False), help="File one entry per configuration in this leaderboard directory.")

@@ -7,7 +7,9 @@ import sys
 
 import click
 
-from .options import SeedList, parse_overrides
+from ..limits import MAX_KIMG, MAX_SEED
+
+from .options import FiniteFloat, SeedList, parse_overrides
 
 # What a shell reports for a process ended by Ctrl-C (128 + SIGINT).
 EXIT_INTERRUPTED = 130
@@ -16,13 +18,13 @@ EXIT_INTERRUPTED = 130
 @click.command()
 @click.argument("model")
 @click.option("--preset", help="Budget and evaluation cadence: quick, cpu or paper [default: quick; a resumed run keeps its own].")
-@click.option("--kimg", type=click.FloatRange(min=0, min_open=True), help="Training budget in kimg (1 kimg = 1,024 images, as in the paper's code) [default: the preset's].")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Training seed (weights, data stream, noise).")
+@click.option("--kimg", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="Training budget in kimg (1 kimg = 1,024 images, as in the paper's code) [default: the preset's].")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True, help="Training seed (weights, data stream, noise).")
 @click.option("--seeds", type=SeedList(), help="Train several seeds together, batched, e.g. 0-2 (each into OUT/seed-N).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Run directory [default: runs/MODEL-PRESET-sSEED, with --seeds runs/MODEL-PRESET].")
 @click.option("--device", help="Torch device [default: cuda if available, else cpu].")
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt if it exists, with the run's own preset, config and evaluation settings.")
-@click.option("--eval-every", "eval_every", type=click.FloatRange(min=0, min_open=True), help="kimg between trail evaluations [default: the preset's].")
+@click.option("--eval-every", "eval_every", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="kimg between trail evaluations [default: the preset's].")
 @click.option("--eval-pairs", type=click.IntRange(1, 2500), help="Interpolations per trail evaluation [default: the preset's].")
 @click.option("--bf16", is_flag=True, help="Train under bf16 autocast (~1.5-1.8x faster on AVX512-BF16 CPUs; changes numerics).")
 @click.option("--channels-last/--no-channels-last", default=None, help="NHWC activations (fp32 as before; ~1.15-1.35x faster on CPU) [default: on; a resumed run keeps its own].")

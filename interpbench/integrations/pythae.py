@@ -201,13 +201,45 @@ def from_pythae(model: Any, *, sample: bool = False, value_range: str | None = N
     return PythaeAdapter(model, sample=sample, value_range=value_range, layout=layout)
 
 
-def load_pythae(folder: str) -> PythaeAdapter:
-    """The adapter of a pythae model saved with ``model.save(folder)`` (``pythae:FOLDER`` specs)."""
+def load_pythae(folder: str, *, allow_pickle: bool = False) -> PythaeAdapter:
+    """The adapter of a pythae model saved with ``model.save(folder)`` (``pythae:FOLDER`` specs).
+
+    A model with pythae's default networks loads from ``model_config.json`` and the weights in
+    ``model.pt`` (read by torch's weights-only loader), which runs no code from the folder. A
+    model with a custom encoder or decoder is saved by pythae as ``encoder.pkl``/``decoder.pkl``,
+    pickles that run whatever code they hold when loaded: such a folder is refused unless
+    ``allow_pickle=True``, which says you trust whoever wrote it (``pythae:FOLDER`` never does).
+    """
     if not os.path.isdir(folder):
         raise SpecError(f"pythae model folder {folder!r} does not exist (write one with pythae's model.save(FOLDER))")
     models = require("pythae.models", EXTRA, f"the spec 'pythae:{folder}'")
+    if not allow_pickle:
+        pickled = _pickled_networks(folder)
+        if pickled:
+            raise SpecError(
+                f"pythae model folder {folder!r} has a custom {' and '.join(pickled)}, saved as pickles that run any "
+                "code in them when loaded, so it is not loaded from a spec string; if you trust the folder, score "
+                "interpbench.integrations.pythae.load_pythae(FOLDER, allow_pickle=True) from Python"
+            )
     try:
         model = models.AutoModel.load_from_folder(folder)
     except Exception as exc:  # noqa: BLE001 - any load failure is the folder's problem
         raise SpecError(f"cannot load a pythae model from {folder!r}: {type(exc).__name__}: {exc}") from None
     return from_pythae(model)
+
+
+def _pickled_networks(folder: str) -> list[str]:
+    """Which networks loading ``folder`` would unpickle: its config's word, and any .pkl file present."""
+    import json
+
+    try:
+        with open(os.path.join(folder, "model_config.json"), encoding="utf-8") as f:
+            config = json.load(f)
+    except (OSError, ValueError):
+        config = {}  # pythae itself reports a missing or broken config
+    config = config if isinstance(config, dict) else {}
+    out = []
+    for part in ("encoder", "decoder"):
+        if config.get(f"uses_default_{part}") is False or os.path.exists(os.path.join(folder, f"{part}.pkl")):
+            out.append(part)
+    return out

@@ -27,6 +27,7 @@ from ..metrics import is_collapsed
 from ..result import STORED_METRICS
 from ..jsonfile import read_json
 from ..spec import SPEC_VERSION
+from .guard import leaderboard_lock
 from .schema import ENTRY_SCHEMA, validate
 from .stats import summarise
 
@@ -431,7 +432,11 @@ def check_png(path: str | os.PathLike[str]) -> Path:
     if not source.exists():
         raise DataError(f"figure {os.fspath(source)!r} does not exist")
     try:
-        is_png = source.is_file() and source.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        if source.is_file():
+            with open(source, "rb") as f:  # the signature only: a 3 GB file is not read to check 8 bytes
+                is_png = f.read(8) == b"\x89PNG\r\n\x1a\n"
+        else:
+            is_png = False
     except OSError as exc:
         raise DataError(f"cannot read figure {os.fspath(source)!r}: {exc.strerror or exc}") from None
     if not is_png:
@@ -447,7 +452,11 @@ def add_entry(root: str | os.PathLike[str], entry: dict[str, Any], figure_source
     ``root/<entry["figures"]["grid"]>``.
     """
     check_entry(entry)
-    root = Path(root)
+    with leaderboard_lock(root):  # the duplicate check and the write, as one step among writers
+        return _file_entry(Path(root), entry, figure_source)
+
+
+def _file_entry(root: Path, entry: dict[str, Any], figure_source: str | os.PathLike[str] | None) -> Path:
     existing = load_entries(root) if (root / RESULTS_DIR).is_dir() else []
     for other in existing:
         if other.id == entry["id"]:
@@ -455,12 +464,18 @@ def add_entry(root: str | os.PathLike[str], entry: dict[str, Any], figure_source
         shared = _shared_checkpoint(entry, other)
         if shared:
             raise DataError(f"duplicate entry: checkpoint {shared[:12]}… is already scored in {other.path}")
-    target = root / RESULTS_DIR / f"{entry['id']}.json"
+    results = root / RESULTS_DIR
+    target = results / f"{entry['id']}.json"
+    # The schema's id pattern already keeps the id a plain name; this keeps it so whatever the schema says.
+    if target.resolve().parent != results.resolve() or Path(entry["id"]).name != entry["id"]:
+        raise DataError(f"entry id {entry['id']!r} would leave {results}; an id is a plain file name")
+    results.mkdir(exist_ok=True)
     grid = entry.get("figures", {}).get("grid")
     if figure_source is not None:
         if grid is None:
             raise DataError("a figure was given but the entry names no figures.grid path")
         source = check_png(figure_source)
+        (root / FIGURES_DIR).mkdir(exist_ok=True)
         with atomic_path(root / grid) as tmp:
             shutil.copyfile(source, tmp)
     try:

@@ -15,11 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_text_atomic
+from ..atomic import atomic_paths
 from ..metrics import COLLAPSE_SPREAD
 from ..spec import SPEC_VERSION
 from .downstream import downstream_tables, load_downstream
 from .entries import FIGURES_DIR, Entry, load_entries
+from .guard import leaderboard_folder, leaderboard_lock
 from .paper import PAPER_CITATION, PAPER_TABLE1, PaperRow, paper_key
 from .stats import overlaps
 from .table import Table
@@ -541,10 +542,15 @@ def build(root: str | os.PathLike[str], scatter: bool = True) -> dict[str, str]:
     Returns {file name: text} of the two pages. Every entry is validated first; an invalid one
     stops the build before anything is written.
     """
-    root = Path(root)
-    entries, pages = render_pages(root)
-    if scatter:
-        _scatter(entries, root / SCATTER)
-    for name, text in pages.items():
-        write_text_atomic(root / name, text)
+    root = leaderboard_folder(root)
+    with leaderboard_lock(root):
+        entries, pages = render_pages(root)
+        # All pages or none: every file is written to a temporary beside it first (a full disk
+        # or a failing figure leaves the previous pages as they were), then each is renamed.
+        targets = [root / name for name in pages] + ([root / SCATTER] if scatter else [])
+        with atomic_paths(targets) as tmps:
+            for tmp, text in zip(tmps, pages.values()):
+                tmp.write_text(text, encoding="utf-8")
+            if scatter:
+                _scatter(entries, tmps[-1])
     return pages

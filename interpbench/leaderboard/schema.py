@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import lru_cache
 from importlib import resources
@@ -12,10 +13,14 @@ from jsonschema.exceptions import ValidationError
 
 from ..errors import DataError
 
-__all__ = ["ENTRY_SCHEMA", "BASELINE_SCHEMA", "load_schema", "validate", "field_path"]
+__all__ = ["ENTRY_SCHEMA", "BASELINE_SCHEMA", "RESULT_SCHEMA", "RESULT_SUMMARY_SCHEMA", "load_schema", "validate", "field_path"]
 
 ENTRY_SCHEMA = "leaderboard_entry.v1.schema.json"
 BASELINE_SCHEMA = "baseline.v1.schema.json"
+RESULT_SCHEMA = "result.v1.schema.json"
+# The result schema without the per-interpolation arrays: what `check` needs of a result
+# (``Result.to_dict(per_path=False)`` leaves them out). Derived, so the two cannot drift apart.
+RESULT_SUMMARY_SCHEMA = "result.v1.schema.json#summary"
 
 # A record with dozens of problems is better fixed a few at a time than buried in a wall of text.
 _MAX_ERRORS = 5
@@ -24,6 +29,11 @@ _MAX_ERRORS = 5
 @lru_cache(maxsize=None)
 def load_schema(name: str) -> dict[str, Any]:
     """The schema ``name`` shipped in ``interpbench/data/``, checked against its metaschema once."""
+    if name == RESULT_SUMMARY_SCHEMA:
+        schema = copy.deepcopy(load_schema(RESULT_SCHEMA))
+        schema["required"] = [k for k in schema["required"] if k != "seeds"]
+        schema["properties"]["seeds"]["items"]["required"] = ["seed"]
+        return schema
     text = resources.files("interpbench").joinpath("data", name).read_text(encoding="utf-8")
     schema = json.loads(text)
     Draft202012Validator.check_schema(schema)
@@ -55,4 +65,4 @@ def validate(record: Any, schema: str = ENTRY_SCHEMA, what: str = "record") -> N
         return
     shown = [_describe(e) for e in errors[:_MAX_ERRORS]]
     more = f" (and {len(errors) - _MAX_ERRORS} more)" if len(errors) > _MAX_ERRORS else ""
-    raise DataError(f"{what} is not a valid {schema.split('.')[0]} v1: " + "; ".join(shown) + more)
+    raise DataError(f"{what} is not a valid {schema.split('.')[0].replace('_', ' ')} v1 record: " + "; ".join(shown) + more)

@@ -7,7 +7,7 @@ import numpy as np
 from ..factor_space import CIRCLE, FactorSpace
 from .smoothness import unwrapped_total
 
-__all__ = ["COLLAPSE_SPREAD", "is_collapsed", "long_way_fraction", "output_spread", "reconstruction_error"]
+__all__ = ["COLLAPSE_SPREAD", "is_collapsed", "long_way_fraction", "output_spread", "reconstruction_error", "SpreadMoments", "spread_ratio"]
 
 # Below this output spread the decoded images are, for practical purposes, one image: a collapsed
 # model (a mean-image autoencoder measures ~0.01, every trained non-collapsed one > 0.5).
@@ -59,6 +59,62 @@ def _scale_safe_std(x: np.ndarray) -> float:
     spread = float(np.ldexp(x, -exponent).std(axis=0).mean())
     with np.errstate(over="ignore"):
         return float(np.ldexp(spread, exponent))
+
+
+class SpreadMoments:
+    """Per-pixel count, mean and sum of squared deviations of images seen chunk by chunk.
+
+    What :func:`output_spread` needs of the decoded images, without holding them all: each
+    chunk's moments are merged in (Chan, Golub and LeVeque's pairwise update), so scoring keeps
+    one chunk of images in memory whatever the number of pairs and steps. Like
+    :func:`output_spread`, values are scaled by a power of two first (exact), so 1e300-sized
+    outputs do not overflow when squared.
+    """
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.exponent = 0
+        self.mean: np.ndarray | None = None
+        self.m2: np.ndarray | None = None
+
+    def add(self, images: np.ndarray) -> None:
+        x = np.asarray(images, dtype=np.float64).reshape(-1, *np.shape(images)[-2:])
+        if not x.size:
+            return
+        _, e = np.frexp(np.abs(x).max())
+        scaled = np.ldexp(x, -int(e))
+        mean = scaled.mean(axis=0)
+        m2 = np.square(scaled - mean).sum(axis=0)
+        if self.mean is None:
+            self.n, self.exponent, self.mean, self.m2 = x.shape[0], int(e), mean, m2
+            return
+        top = max(self.exponent, int(e))
+        # Both sides to the common power-of-two scale (exact), then the pairwise merge.
+        a_mean, a_m2 = np.ldexp(self.mean, self.exponent - top), np.ldexp(self.m2, 2 * (self.exponent - top))
+        b_mean, b_m2 = np.ldexp(mean, int(e) - top), np.ldexp(m2, 2 * (int(e) - top))
+        na, nb = self.n, x.shape[0]
+        delta = b_mean - a_mean
+        self.n = na + nb
+        self.mean = a_mean + delta * (nb / self.n)
+        self.m2 = a_m2 + b_m2 + np.square(delta) * (na * nb / self.n)
+        self.exponent = top
+
+    def std_mean(self) -> float:
+        """``images.std(axis=0).mean()`` over every image added (population std)."""
+        if self.m2 is None:
+            raise ValueError("no images were added")
+        spread = float(np.sqrt(self.m2 / self.n).mean())
+        with np.errstate(over="ignore"):
+            return float(np.ldexp(spread, self.exponent))
+
+
+def spread_ratio(decoded: SpreadMoments, originals: np.ndarray) -> float:
+    """:func:`output_spread` from the decoded images' :class:`SpreadMoments` and the true images."""
+    originals = np.asarray(originals, dtype=np.float64).reshape(-1, *np.shape(originals)[-2:])
+    reference = float(originals.std(axis=0).mean())
+    if reference == 0.0:
+        raise ValueError("the original images are all the same; their spread cannot be a reference")
+    return decoded.std_mean() / reference
 
 
 def is_collapsed(spread: float) -> bool:

@@ -167,7 +167,8 @@ class VQVAE(ReferenceModel):
         nearest codes come from a pruned search: see :func:`nearest_pruned`.
         """
         with torch.autocast(vectors.device.type, enabled=False), _full_fp32_matmul(vectors.device):
-            flat = vectors.float()
+            # Half precision is widened; a float64 model (the exactness tests) keeps its precision.
+            flat = vectors.to(torch.promote_types(vectors.dtype, torch.float32))
             if self.training:
                 return nearest_exhaustive(flat, self.codebook)
             return nearest_pruned(flat, self._search_index())
@@ -247,7 +248,7 @@ class VQVAE(ReferenceModel):
         mse = F.mse_loss(self.decoder(decoder_in), x)
         commit = (v - q.detach()).square().mean()
         return {"ae": mse + self.config.commitment * commit, "mse": mse.detach(), "commit": commit.detach(),
-                "ema_vectors": v.detach().float(), "ema_index": idx}
+                "ema_vectors": v.detach().to(torch.promote_types(v.dtype, torch.float32)), "ema_index": idx}
 
     @torch.no_grad()
     def update_buffers(self, outputs: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor]) -> None:

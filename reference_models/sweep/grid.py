@@ -83,8 +83,18 @@ class Grid:
 
 
 def _format(value: Any) -> str:
-    text = format(value, "g") if isinstance(value, float) else str(value)
-    return text.replace("/", "_").replace(" ", "")
+    """A swept value as it appears in a directory name: distinct values, distinct names.
+
+    Floats are written with ``repr`` (the shortest text that reads back as the same float:
+    ``0.001`` and ``0.0010000001`` stay apart, where 6 significant digits made them one run
+    directory); any character outside ``[A-Za-z0-9._+-]`` is %-escaped, so ``a/b`` and ``a_b``
+    differ too and no value can add a path separator.
+    """
+    text = repr(value) if isinstance(value, float) else str(value)
+    return "".join(c if c in _NAME_SAFE else "".join(f"%{b:02X}" for b in c.encode()) for c in text)
+
+
+_NAME_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-")
 
 
 def _fields(model: str) -> set[str]:
@@ -166,11 +176,18 @@ def parse_grid(data: Mapping[str, Any]) -> Grid:
     overrides, model_overrides = _overrides(data.pop("set", {}), models)
     sweep = _sweep(data, models)
     grid = Grid(overrides=overrides, model_overrides=model_overrides, sweep=sweep, **settings)
+    seen: dict[str, GridRun] = {}
     for run in grid.runs():  # every configuration's values are checked by the models' own rules
         try:
             make_config(run.model, **run.config)
         except OptionError as exc:
             raise OptionError(f"grid: {exc}") from None
+        # Two runs sharing a directory would train into one checkpoint and report one score twice;
+        # compared without case, since macOS and Windows file systems do not tell "A" from "a".
+        other = seen.setdefault(run.directory.lower(), run)
+        if other is not run:
+            raise OptionError(f"grid: the runs {other.swept} and {run.swept} of {run.model} would share the run "
+                              f"directory {run.directory!r}; make the swept values differ by more than letter case")
     return grid
 
 

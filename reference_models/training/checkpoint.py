@@ -8,11 +8,14 @@ needs for provenance (model name and config, preset, budget, seed, evaluation tr
 from __future__ import annotations
 
 import hashlib
+import io
+import math
 import os
 import pickle
 import pickletools
 import warnings
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +24,10 @@ import torch
 from interpbench._version import __version__
 from interpbench.atomic import atomic_path
 from interpbench.errors import CheckpointError
+from interpbench.limits import MAX_KIMG, MAX_SECONDS
 from interpbench.spec import SPEC_VERSION
 
-__all__ = ["CHECKPOINT_FORMAT", "save_checkpoint", "read_checkpoint", "file_sha256"]
+__all__ = ["CHECKPOINT_FORMAT", "save_checkpoint", "read_checkpoint", "check_metadata", "file_sha256"]
 
 CHECKPOINT_FORMAT = "interpbench-checkpoint"
 CHECKPOINT_FORMAT_VERSION = 1
@@ -40,8 +44,13 @@ def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> No
         "torch_version": str(torch.__version__),
         **payload,
     }
+    # Serialised in memory, then written as plain bytes: torch.save straight to a full disk fails
+    # with an opaque "unexpected pos" RuntimeError, a plain write with ENOSPC, which atomic_path
+    # reports as one sentence (and the previous checkpoint stays as it was).
+    buffer = io.BytesIO()
+    torch.save(record, buffer)
     with atomic_path(path) as tmp:
-        torch.save(record, tmp)
+        tmp.write_bytes(buffer.getbuffer())
 
 
 def read_checkpoint(path: str | os.PathLike[str], expected_model: str | None = None) -> dict[str, Any]:
@@ -69,11 +78,74 @@ def read_checkpoint(path: str | os.PathLike[str], expected_model: str | None = N
     missing = [k for k in _REQUIRED if k not in record]
     if missing:
         raise CheckpointError(f"checkpoint {str(path)!r} lacks {', '.join(missing)}")
+    check_metadata(record, f"checkpoint {str(path)!r}")
     if record.get("format_version", 0) > CHECKPOINT_FORMAT_VERSION:
         raise CheckpointError(f"checkpoint {str(path)!r} was written by a newer interpbench ({record.get('package_version')})")
     if expected_model is not None and record["model"] != expected_model:
         raise CheckpointError(f"checkpoint {str(path)!r} holds a {record['model']} model, not {expected_model}")
     return record
+
+
+def _integer(low: int, high: int) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+
+
+def _number(low: float, high: float, low_open: bool = False) -> Callable[[Any], bool]:
+    def test(v: Any) -> bool:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            return False
+        return (v > low if low_open else v >= low) and v <= high
+
+    return test
+
+
+def _optional(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda v: v is None or test(v)
+
+
+def _is(*kinds: type) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, kinds) and not isinstance(v, bool)
+
+
+def _trail_entry(v: Any) -> bool:
+    if not isinstance(v, dict) or not _number(0, MAX_KIMG)(v.get("kimg")) or not _integer(0, 2**63 - 1)(v.get("step")):
+        return False
+    # Metrics: numbers or null (an overflowed decoder's Mean Distance may honestly be inf).
+    return all(_optional(_is(int, float))(v.get(k)) for k in ("mean_distance", "smoothness", "output_spread"))
+
+
+# A checkpoint's metadata is a record like any other: each field's test and what it must be. A
+# crafted file (kimg_done a string, train_seconds NaN, trail items of the wrong kind) is then one
+# sentence here rather than a traceback, or silent nonsense, wherever the field is used.
+_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "model": (_is(str), "a model name"),
+    "config": (_is(dict), "an object of config fields"),
+    "state_dict": (_is(dict), "a mapping of tensors"),
+    "format_version": (_integer(1, 2**31), "a positive integer"),
+    "seed": (_integer(0, 2**63 - 1), "a non-negative 64-bit integer"),
+    "step": (_integer(0, 2**63 - 1), "a non-negative integer"),
+    "kimg_done": (_number(0, MAX_KIMG), f"a number from 0 to {MAX_KIMG:g}"),
+    "kimg_target": (_optional(_number(0, MAX_KIMG, low_open=True)), f"a number above 0, at most {MAX_KIMG:g}"),
+    "train_seconds": (_optional(_number(0, MAX_SECONDS)), "a finite non-negative number of seconds"),
+    "preset": (_optional(_is(str)), "a preset name"),
+    "bf16": (_optional(lambda v: isinstance(v, bool)), "true or false"),
+    "hardware": (_optional(_is(str)), "a description"),
+    "package_version": (_optional(_is(str)), "a version string"),
+    "spec_version": (_optional(_is(str)), "a version string"),
+    "torch_version": (_optional(_is(str)), "a version string"),
+    "eval": (_optional(_is(dict)), "an object"),
+    "trail": (_optional(lambda v: isinstance(v, list) and all(_trail_entry(e) for e in v)),
+              "a list of evaluations, each with a finite kimg, an integer step and numeric (or null) metrics"),
+}
+
+
+def check_metadata(record: dict[str, Any], what: str) -> None:
+    """Raise :class:`CheckpointError` naming the first metadata field of ``record`` of the wrong type or range."""
+    for key, (test, wanted) in _FIELDS.items():
+        if key in record and not test(record[key]):
+            shown = repr(record[key])
+            shown = shown if len(shown) <= 40 else shown[:39] + "…"
+            raise CheckpointError(f"{what} is malformed: {key} is {shown}, but must be {wanted}")
 
 
 # What the weights-only loader itself rebuilds; any other import in a pickle is what makes it unsafe.

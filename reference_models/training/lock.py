@@ -70,6 +70,10 @@ class RunLock:
         except Timeout:
             raise OptionError(self._in_use_message()) from None
         self._lock = lock
+        # Holding the lock, no other writer is in this directory: temporaries left here are a
+        # killed writer's (kill -9 between write and rename), never a live one's.
+        for leftover in self.out.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
         previous = self._read_owner()
         if previous is not None and previous.get("pid") != os.getpid():
             self.stale_owner = previous
