@@ -78,7 +78,7 @@ def md5(path: Path) -> str:
 
 # ------------------------------------------------------------------ registry
 def test_registry_names():
-    assert set(DATASETS) == {"lines", "digits", "mnist", "svhn", "cifar10"}
+    assert set(DATASETS) == {"lines", "clock", "blob", "digits", "mnist", "svhn", "cifar10"}
     assert {n for n, d in DATASETS.items() if d.needs_files} == {"mnist", "svhn", "cifar10"}
     assert {n for n, d in DATASETS.items() if d.downloadable} == {"mnist", "svhn", "cifar10"}
 
