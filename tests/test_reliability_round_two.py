@@ -330,7 +330,7 @@ def test_math_markup_in_a_name_is_drawn_literally(tmp_path: Path) -> None:
     (dict(steps=3.5), "steps .* must be an integer"),
     (dict(steps=100_000), "between 2 and 1,024"),
     (dict(path=["lerp"]), "path must be one of"),
-    (dict(threads=1.5), "threads must be an integer"),
+    (dict(threads=1.5), "threads must be a positive integer"),
 ])
 def test_score_arguments_are_checked_like_the_cli_options(kwargs: dict, message: str) -> None:
     with pytest.raises(OptionError, match=message):
@@ -359,7 +359,7 @@ def _pixels_returning(convert):  # type: ignore[no-untyped-def]
     (lambda z: torch.from_numpy(z).to(torch.complex64), "complex values"),
     (lambda z: z.astype(str), "text, not numbers"),
     (lambda z: z.astype(object).astype(str).astype(object), "text, not numbers"),
-    (lambda z: {"reconstruction": z, "z": z}, "with fields reconstruction, z"),
+    (lambda z: {"pixels_a": z, "pixels_b": z}, "pixels_a, pixels_b"),
 ])
 def test_decoder_outputs_that_are_not_real_numbers_are_refused(convert, message: str) -> None:  # type: ignore[no-untyped-def]
     from interpbench.errors import ModelOutputError
