@@ -160,6 +160,8 @@ def unpack(directory: str | os.PathLike[str], leaderboard: str | os.PathLike[str
     directory = Path(directory)
     manifest, stream = read_pack(directory)
     board = Path(leaderboard) if leaderboard is not None else directory / "leaderboard"
+    if leaderboard is None:
+        board.mkdir(exist_ok=True)  # the pack's own default folder; a folder the user names must exist
     out = Path(runs_out) if runs_out is not None else directory / "runs"
     groups: dict[tuple[str, str, float], list[dict[str, Any]]] = {}
     for run in manifest["runs"]:

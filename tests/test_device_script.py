@@ -48,6 +48,7 @@ def test_dry_run_of_both_commands(tmp_path: Path) -> None:
     pack = out / "pack"
     files = list(pack.iterdir())
     assert len(files) <= MAX_FILES and all(f.stat().st_size <= MAX_FILE_BYTES for f in files)
+    (tmp_path / "lb").mkdir()  # interpbench never creates a leaderboard folder
     paths = unpack(pack, leaderboard=tmp_path / "lb", echo=lambda line: None)
     filed = {json.loads(p.read_text())["model"]["name"]: json.loads(p.read_text()) for p in paths}
     assert set(filed) == {"acai", "baseline"}

@@ -61,6 +61,7 @@ def test_pack_without_jsonschema_or_ray_then_unpack_and_file(tmp_path: Path) -> 
     assert not (out / "baseline" / "seed-0" / "checkpoint.pt").read_bytes() == b""  # one slim checkpoint per run
 
     board = tmp_path / "lb"
+    board.mkdir()  # interpbench never creates a leaderboard folder
     res = CliRunner().invoke(main, ["reproduce", "--unpack", str(pack), "--leaderboard", str(board)])
     assert res.exit_code == 0, res.output
     entries = {e.name: e for e in load_entries(board)}
@@ -101,6 +102,7 @@ def test_a_run_stopped_before_its_budget_is_filed_with_the_kimg_it_trained(tmp_p
                                 config={"depth": 4, "batch_size": 8}, progress=False, echo=lambda line: None,
                                 pack=tmp_path / "pack", minutes=30)
     assert outcomes[0].status == "packed" and outcomes[0].runs[0].steps == 1
+    (tmp_path / "lb").mkdir()
     paths = unpack(tmp_path / "pack", leaderboard=tmp_path / "lb", echo=lambda line: None)
     entry = json.loads(paths[0].read_text())
     assert entry["training"]["preset"] == "custom" and entry["training"]["kimg"] == 8 / 1024

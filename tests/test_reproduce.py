@@ -14,6 +14,7 @@ from interpbench.leaderboard import load_entries
 
 def test_reproduce_stops_continues_and_files_one_entry_per_model(tmp_path: Path) -> None:
     out, board = tmp_path / "paper", tmp_path / "lb"
+    board.mkdir()  # interpbench never creates a leaderboard folder
     base = ["reproduce", "--out", str(out), "--models", "baseline,dropout", "--seeds", "0-1", "--preset", "quick",
             "--kimg", "0.015625", "--eval-every", "0.0078125", "--eval-pairs", "2", "--score-seeds", "0-1",
             "--restarts", "1", "--leaderboard", str(board), "--set", "depth=4", "--set", "batch_size=8", "--batched"]
@@ -46,7 +47,7 @@ def test_reproduce_continues_a_run_cut_off_mid_training(tmp_path: Path, monkeypa
     import reference_models.reproduce as module
 
     kw = dict(models=["baseline"], seeds=[0, 1], preset="quick", kimg=0.03125, eval_every_kimg=0.0078125,
-              eval_pairs=2, score_seeds=[0], probe_restarts=1, leaderboard=tmp_path / "lb",
+              eval_pairs=2, score_seeds=[0], probe_restarts=1, leaderboard=_made(tmp_path / "lb"),
               config={"depth": 4, "batch_size": 8}, progress=False, echo=lambda line: None)
     real = module.train
 
@@ -61,3 +62,9 @@ def test_reproduce_continues_a_run_cut_off_mid_training(tmp_path: Path, monkeypa
     assert second[0].status == "filed" and [r.steps for r in second[0].runs] == [4, 4]
     assert [len(r.trail) for r in second[0].runs] == [4, 4]
     assert [r.batched_seeds for r in second[0].runs] == [1, 1]  # on a CPU, one seed after another by default
+
+
+def _made(folder):
+    """A leaderboard folder made first: interpbench never creates one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -223,6 +223,7 @@ def test_leaderboard_files_one_entry_per_configuration_once(minimal_sweep) -> No
 
     root, _ = minimal_sweep
     board = root / "board"
+    board.mkdir(exist_ok=True)  # interpbench never creates a leaderboard folder
     args = ["sweep", str(root / "grid.toml"), "--out", str(root / "out"), "--leaderboard", str(board), "--score-seeds", "0"]
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0, first.output

@@ -101,7 +101,8 @@ def test_interrupted_checkpoint_write_keeps_the_previous_file(tmp_path: Path, mo
     before = Path(run.checkpoint).read_bytes()
 
     def dying_save(obj, f):  # type: ignore[no-untyped-def]
-        Path(f).write_bytes(before[: len(before) // 2])  # a half-written file, then the process "dies"
+        half = before[: len(before) // 2]  # a half-written file (or buffer), then the process "dies"
+        f.write(half) if hasattr(f, "write") else Path(f).write_bytes(half)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(ckpt_module.torch, "save", dying_save)

@@ -35,9 +35,9 @@ def train_cli(*args: str):
     "setting, message",
     [
         ("lr=abc", "lr='abc' is not allowed: lr must be a number"),
-        ("lr=NaN", "lr must be a finite number"),
-        ("latent=0", "latent=0 is not allowed: latent must be a positive integer"),
-        ("batch_size=0", "batch_size must be a positive integer"),
+        ("lr=NaN", "NaN is not a finite number"),
+        ("latent=0", "latent=0 is not allowed: latent must be an integer from 1 to 65,536"),
+        ("batch_size=0", "batch_size must be an integer from 1 to 65,536"),
         ("batch_size=-4", "batch_size=-4 is not allowed"),
         ("depth=2.5", "depth must be an integer"),
         ("keep_prob=2", "has no config field keep_prob"),

@@ -19,6 +19,7 @@ def hostile_leaderboard(root: Path, fields: dict[str, str]) -> Path:
     hostile: dict[str, Any] = copy.deepcopy(record)
     hostile["model"] = {"name": fields["name"], "adapter": None}
     hostile["provenance"]["hardware"] = fields["hardware"]
+    root.mkdir(parents=True, exist_ok=True)  # interpbench never creates a leaderboard folder
     add_entry(root, entry_from_results([hostile], probes={"lines/linear": 50.0}))
     add_entry(root, entry_from_results([record]))
     build(root)
