@@ -9,7 +9,7 @@ import numpy as np
 from ..factor_space import box, register_factor_space
 from ..spec import IMAGE_SIZE
 from .base import NearestBank, Suite
-from .separable import BlockGridSearch, check_images, chosen_distances
+from .separable import BlockGridSearch, nearest_on_grid, two_factors
 
 __all__ = ["BlobSuite", "SIGMA", "LOW", "HIGH"]
 
@@ -118,10 +118,7 @@ class BlobSuite(Suite):
         return _GaussianSearch(self._norms, self._profiles)
 
     def nearest(self, images: np.ndarray) -> NearestBank:
-        x = check_images(images)
-        index = self._search.argmax(x)
-        factors = self.bank_factors[index]
-        return NearestBank(distances=chosen_distances(x, self.render(factors)), indices=index, factors=factors)
+        return nearest_on_grid(self, self._search, images)
 
     # ---------------------------------------------------------------- oracle
     def embed(self, factors: np.ndarray) -> np.ndarray:
@@ -130,9 +127,5 @@ class BlobSuite(Suite):
     def unembed(self, codes: np.ndarray) -> np.ndarray:
         return np.asarray(codes, dtype=np.float64)[:, :2]
 
-    @staticmethod
-    def _factors(factors: np.ndarray) -> np.ndarray:
-        f = np.asarray(factors, dtype=np.float64)
-        if f.ndim != 2 or f.shape[1] != 2 or not np.all(np.isfinite(f)):
-            raise ValueError(f"blob factors must be finite with shape (n, 2), got {f.shape}")
-        return f
+    def _factors(self, factors: np.ndarray) -> np.ndarray:
+        return two_factors(factors, self.name)

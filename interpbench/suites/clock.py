@@ -9,7 +9,7 @@ import numpy as np
 from ..factor_space import register_factor_space, torus
 from ..manifold import segment_ink
 from .base import NearestBank, Suite
-from .separable import BlockGridSearch, check_images, chosen_distances
+from .separable import BlockGridSearch, nearest_on_grid, two_factors
 
 __all__ = ["ClockSuite", "HOUR_HAND", "MINUTE_HAND"]
 
@@ -109,10 +109,7 @@ class ClockSuite(Suite):
         return _HandsSearch(self._norms, *self._hand_banks)
 
     def nearest(self, images: np.ndarray) -> NearestBank:
-        x = check_images(images)
-        index = self._search.argmax(x)
-        factors = self.bank_factors[index]
-        return NearestBank(distances=chosen_distances(x, self.render(factors)), indices=index, factors=factors)
+        return nearest_on_grid(self, self._search, images)
 
     # ---------------------------------------------------------------- oracle
     def embed(self, factors: np.ndarray) -> np.ndarray:
@@ -123,9 +120,5 @@ class ClockSuite(Suite):
         c = np.asarray(codes, dtype=np.float64)
         return np.arctan2(c[:, 2:4], c[:, 0:2])
 
-    @staticmethod
-    def _factors(factors: np.ndarray) -> np.ndarray:
-        f = np.asarray(factors, dtype=np.float64)
-        if f.ndim != 2 or f.shape[1] != 2 or not np.all(np.isfinite(f)):
-            raise ValueError(f"clock factors must be finite with shape (n, 2), got {f.shape}")
-        return f
+    def _factors(self, factors: np.ndarray) -> np.ndarray:
+        return two_factors(factors, self.name)

@@ -21,8 +21,9 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from ..bank import _unit_scale
+from .base import NearestBank, Suite
 
-__all__ = ["BlockGridSearch", "chosen_distances", "check_images"]
+__all__ = ["BlockGridSearch", "chosen_distances", "check_images", "nearest_on_grid", "two_factors"]
 
 _PIXELS = 1024
 _BOUND_SLACK = 1e-9  # as in interpbench/bank.py: far above the bounds' rounding, far below their looseness
@@ -88,7 +89,7 @@ class BlockGridSearch(ABC):
 
     def _argmax_chunk(self, x: np.ndarray) -> np.ndarray:
         n = x.shape[0]
-        (k1, k2), (b1, b2) = self.shape, self.block
+        (_, k2), (b1, b2) = self.shape, self.block
         x_norm = np.linalg.norm(x, axis=1)
         zero = x_norm == 0
         safe = np.where(zero, 1.0, x_norm)[:, None, None]
@@ -115,3 +116,19 @@ class BlockGridSearch(ABC):
         best[query[order][first]] = index[order][first]
         best[zero] = 0
         return best
+
+
+def nearest_on_grid(suite: Suite, search: BlockGridSearch, images: np.ndarray) -> NearestBank:
+    """A grid suite's :meth:`~interpbench.suites.Suite.nearest`: ``search``'s exact argmax, its factors and distances."""
+    x = check_images(images)
+    index = search.argmax(x)
+    factors = suite.bank_factors[index]
+    return NearestBank(distances=chosen_distances(x, suite.render(factors)), indices=index, factors=factors)
+
+
+def two_factors(factors: np.ndarray, suite_name: str) -> np.ndarray:
+    """``factors`` as finite float64 (n, 2), or a ValueError naming the suite."""
+    f = np.asarray(factors, dtype=np.float64)
+    if f.ndim != 2 or f.shape[1] != 2 or not np.all(np.isfinite(f)):
+        raise ValueError(f"{suite_name} factors must be finite with shape (n, 2), got {f.shape}")
+    return f
