@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import DataError
 
-__all__ = ["read_json", "read_json_object"]
+__all__ = ["read_json", "read_json_object", "dumps_record"]
 
 
 class _NonStandard(ValueError):
@@ -73,3 +73,32 @@ def read_json_object(path: str | os.PathLike[str], what: str = "file") -> dict[s
     if not isinstance(data, dict):
         raise DataError(f"{what} {os.fspath(path)!r} does not hold a JSON object")
     return data
+
+
+def dumps_record(value: Any) -> str:
+    """``value`` as strict JSON, one key per line, but every list of plain values on one line.
+
+    Records hold long per-path lists of numbers; one number per line (``indent=1``) made them a
+    fifth larger and no easier to read. Parsing gives back exactly ``json.dumps``'s value.
+
+    >>> print(dumps_record({"seeds": [0, 1], "runs": [{"id": "a"}]}))
+    {
+     "seeds": [0, 1],
+     "runs": [
+      {
+       "id": "a"
+      }
+     ]
+    }
+    """
+    return _dumps(value, 0)
+
+
+def _dumps(value: Any, depth: int) -> str:
+    pad, inner = " " * depth, " " * (depth + 1)
+    if isinstance(value, dict) and value:
+        items = (f"{inner}{json.dumps(str(k))}: {_dumps(v, depth + 1)}" for k, v in value.items())
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (dict, list, tuple)) for v in value):
+        return "[\n" + ",\n".join(f"{inner}{_dumps(v, depth + 1)}" for v in value) + f"\n{pad}]"
+    return json.dumps(value, allow_nan=False)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .atomic import atomic_paths
 from .errors import DataError, OptionError
-from .jsonfile import read_json_object
+from .jsonfile import dumps_record, read_json_object
 from .metrics import COLLAPSE_SPREAD, defined_smoothness, geodesic_error, geodesic_errors, is_collapsed, path_geodesic_error
 from .scoring import PathScores
 from .suites import get_suite
@@ -275,7 +275,7 @@ class Result:
                 "format": "npz",
                 "arrays": {"images": "(seeds, pairs, steps, 32, 32) float32, decoded, [-1, 1] convention", "seeds": "protocol seeds"},
             }
-        tmps[0].write_text(json.dumps(data, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+        tmps[0].write_text(dumps_record(data) + "\n", encoding="utf-8")
 
     # ------------------------------------------------------------------- input
     @classmethod

@@ -120,6 +120,10 @@ class ReferenceModel(nn.Module):
         """The codes the downstream probes score, as the paper's code fed them to its classifier."""
         return self.encode(x)
 
+    def probe_decode(self, codes: torch.Tensor) -> torch.Tensor:
+        """Images from :meth:`probe_encode`'s codes, so a probe's round-trip sanity check sees the model's own."""
+        return self.decode(codes)
+
     def for_probes(self) -> ProbeView:
         """This model with ``encode`` replaced by :meth:`probe_encode` (what ``interpbench probe`` scores)."""
         return ProbeView(self)
@@ -145,7 +149,7 @@ class ProbeView(nn.Module):
         return self.model.probe_encode(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.model.decode(z)
+        return self.model.probe_decode(z)
 
     def scoring_info(self) -> dict[str, Any]:
         return {"probe_codes": self.model.probe_code_description}

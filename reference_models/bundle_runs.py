@@ -13,11 +13,13 @@ from pathlib import Path
 from .bundle_export import export_bundle
 from .bundled import BUNDLE_DIR
 from .training.checkpoint import file_sha256, read_checkpoint
-from .weight_codec import FULL_BITS
+from .weight_codec import FULL_BITS, HALF_FULL_BITS
 
 
 # Mantissa bits tried, fewest first: each bundle keeps the fewest that still score as the full weights.
 BIT_CHOICES = (10, 12, 14, 16, 18, 20, FULL_BITS)
+# The same for float16 tensors (VQ-VAE's never-used codes), tried once the float32 bits are chosen.
+HALF_BIT_CHOICES = (3, 5, 7, HALF_FULL_BITS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     A SOURCE is a run directory written by `interpbench train` or a checkpoint file (a bundle
     too: re-exporting one re-encodes it). Each bundle keeps the fewest mantissa bits of
     BIT_CHOICES whose bundle scores as the source within the regression tolerance (1e-5 Mean
-    Distance, 1e-3 Smoothness, one protocol seed of 256 pairs), or those of --bits.
+    Distance, 1e-3 Smoothness, one protocol seed of 256 pairs), or those of --bits; then, for
+    a model with float16 tensors, the fewest of HALF_BIT_CHOICES that still pass.
     Prints the ``bundled=`` argument to put in each model's registry entry.
     """
     import argparse
@@ -35,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m reference_models.bundle_runs", description=main.__doc__)
     parser.add_argument("sources", nargs="+", help="run directories or checkpoint files")
-    parser.add_argument("--bits", type=int, choices=BIT_CHOICES, help="mantissa bits to keep [default: the fewest that pass]")
+    parser.add_argument("--bits", type=int, choices=BIT_CHOICES, help="float32 mantissa bits to keep [default: the fewest that pass; give a bundle's own to keep its float32 weights as they are]")
     args = parser.parse_args(argv)
     for source in args.sources:
         path = Path(source) / "checkpoint.pt" if Path(source).is_dir() else Path(source)
@@ -47,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{record['model']}: full MD {full[0]:.9e} Sm {full[1]!r}")
         with tempfile.TemporaryDirectory() as tmp:
             chosen = _fewest_passing_bits(record["model"], path, full, Path(tmp), [args.bits] if args.bits else list(BIT_CHOICES))
+            if chosen is not None and _has_half_tensors(chosen):
+                bits = int(read_checkpoint(chosen)["weight_bits"])
+                chosen = _fewest_passing_bits(record["model"], path, full, Path(tmp), list(HALF_BIT_CHOICES), float_bits=bits)
             if chosen is None:
                 raise SystemExit(f"error: no bundle of {source} scores as its checkpoint; not exported")
             dest = BUNDLE_DIR / name
@@ -57,22 +63,31 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fewest_passing_bits(model: str, source: Path, full: tuple[float, float | None], tmp: Path,
-                         choices: list[int]) -> Path | None:
+                         choices: list[int], float_bits: int | None = None) -> Path | None:
     """The bundle with the fewest of ``choices`` mantissa bits that scores as ``full``, by bisection (more
-    bits never score further from the full weights, up to rounding noise; the one returned was scored)."""
+    bits never score further from the full weights, up to rounding noise; the one returned was scored).
+
+    With ``float_bits`` the choices are float16 bits, float32 tensors keeping ``float_bits``.
+    """
     lo, hi, best = 0, len(choices) - 1, None
     while lo <= hi:
         mid = (lo + hi) // 2
-        trial, _ = export_bundle(source, tmp / f"{choices[mid]}.pt", bits=choices[mid])
+        bits = {"bits": float_bits, "half_bits": choices[mid]} if float_bits else {"bits": choices[mid]}
+        trial, _ = export_bundle(source, tmp / f"{float_bits}-{choices[mid]}.pt", **bits)
         bundled = _score(model, trial)
         ok = _within_regression_tolerance(full, bundled)
-        print(f"{model}: {choices[mid]} mantissa bits, {trial.stat().st_size / 1e6:.2f} MB: bundle MD {bundled[0]:.9e} "
+        kind = "float16 mantissa bits" if float_bits else "mantissa bits"
+        print(f"{model}: {choices[mid]} {kind}, {trial.stat().st_size / 1e6:.2f} MB: bundle MD {bundled[0]:.9e} "
               f"Sm {bundled[1]!r} {'within' if ok else 'outside'} the tolerance", flush=True)
         if ok:
             best, hi = trial, mid - 1
         else:
             lo = mid + 1
     return best
+
+
+def _has_half_tensors(bundle: Path) -> bool:
+    return any(entry.get("dtype") == "float16" for entry in read_checkpoint(bundle)["encoded_state"].values())
 
 
 def _score(model: str, checkpoint: Path) -> tuple[float, float | None]:

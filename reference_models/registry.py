@@ -42,7 +42,7 @@ MODELS: dict[str, ModelEntry] = {
     "aae": ModelEntry(AAEConfig, AAE, "adversarial AE, MLP discriminator vs N(0, I)",
                       bundled=BundledCheckpoint("aae-cpu-s0.pt", "eb0e7848ecbd5f773bfc0187c4697abb63371047ad7ec0a858ca4035f78d5ca3", "cpu", 256)),
     "vqvae": ModelEntry(VQVAEConfig, VQVAE, "vector-quantised AE, EMA codebook",
-                        bundled=BundledCheckpoint("vqvae-cpu-s0.pt", "bde38cebc4952a239e2bc1490c8e43de92a81e26b7ee59cf33ea6cdaae48be70", "cpu", 256)),
+                        bundled=BundledCheckpoint("vqvae-cpu-s0.pt", "464ca1dac45c6af6f3d334484a64fec00a4e59b444580e85b026d00a97fc968c", "cpu", 256)),
     "acai": ModelEntry(ACAIConfig, ACAI, "adversarially constrained interpolation (critic on mixes)",
                        bundled=BundledCheckpoint("acai-cpu-s0.pt", "68c3ed6216699f6a8424634e629de82a34aab74ce5726481aa6181c5419ae3d1", "cpu", 250)),
 }

@@ -5,8 +5,8 @@ mantissa's low bits are noise as far as the benchmark can tell. So a tensor is r
 nearest) to ``bits`` mantissa bits, its 32-bit patterns are split into 4 byte planes (the
 lowest then mostly zeros), and each plane is compressed with LZMA (standard library). Loading
 gives float32 back, exact up to that rounding: a relative error of at most 2^-(bits+1) per
-weight. ``bits=23`` is lossless. float16 tensors (VQ-VAE's never-used codes) are compressed
-the same way, losslessly.
+weight. ``bits=23`` is lossless. float16 tensors (VQ-VAE's never-used codes) are rounded to
+``half_bits`` of their 10 and compressed the same way (``half_bits=10`` is lossless).
 
 :func:`~reference_models.bundle_runs.main` picks, per bundle, the fewest bits whose bundle still
 scores as the full checkpoint within the regression tolerance. Decoding is bounded: a tensor
@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["encode_state", "decode_state", "FULL_BITS"]
+__all__ = ["encode_state", "decode_state", "FULL_BITS", "HALF_FULL_BITS"]
 
 FULL_BITS = 23  # float32's mantissa: lossless
+HALF_FULL_BITS = 10  # float16's mantissa: lossless
 _MAX_ELEMENTS = 2**28  # 1 GiB of float32: far above any reference model's tensor
 
 
@@ -38,18 +39,37 @@ def _round_mantissa(values: np.ndarray, bits: int) -> np.ndarray:
     return ((wide >> drop) << drop).astype(np.uint32)
 
 
-def encode_state(state: dict[str, torch.Tensor], bits: int) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """Split ``state`` into (the tensors kept as they are, the encoded float32 tensors)."""
+def _round_half_mantissa(values: np.ndarray, bits: int) -> np.ndarray:
+    """The float16 ``values``' 16-bit patterns (as uint32) rounded to nearest at ``bits`` mantissa bits."""
+    patterns = values.view(np.uint16).astype(np.uint32)
+    drop = HALF_FULL_BITS - bits
+    if drop == 0:
+        return patterns
+    # A carry into the exponent is correct rounding; one past the largest finite half would make an
+    # infinity, so such a value keeps its pattern truncated instead.
+    rounded = ((patterns + (1 << (drop - 1))) >> drop) << drop
+    overflow = (rounded & 0x7C00) == 0x7C00
+    return np.where(overflow & ((patterns & 0x7C00) != 0x7C00), (patterns >> drop) << drop, rounded)
+
+
+def encode_state(state: dict[str, torch.Tensor], bits: int,
+                 half_bits: int = HALF_FULL_BITS) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Split ``state`` into (the tensors kept as they are, the encoded float32 and float16 tensors).
+
+    float32 tensors keep ``bits`` mantissa bits, float16 ones ``half_bits`` (10: lossless).
+    """
     if not 1 <= bits <= FULL_BITS:
         raise ValueError(f"bits must be 1..{FULL_BITS}, got {bits}")
+    if not 1 <= half_bits <= HALF_FULL_BITS:
+        raise ValueError(f"half_bits must be 1..{HALF_FULL_BITS}, got {half_bits}")
     kept, encoded = {}, {}
     for name, tensor in state.items():
         if tensor.dtype not in (torch.float32, torch.float16) or tensor.numel() < 64:  # small: not worth a header
             kept[name] = tensor
             continue
         values = tensor.detach().cpu().contiguous().numpy().ravel()
-        if tensor.dtype == torch.float16:  # already reduced (VQ-VAE's unused codes): compressed losslessly
-            patterns, width, kept_bits = values.view(np.uint16).astype(np.uint32), 2, 10
+        if tensor.dtype == torch.float16:  # already reduced (VQ-VAE's never-used codes)
+            patterns, width, kept_bits = _round_half_mantissa(values, half_bits), 2, half_bits
         else:
             patterns, width, kept_bits = _round_mantissa(values, bits), 4, bits
         planes = [lzma.compress(((patterns >> (8 * (width - 1 - i))) & 0xFF).astype(np.uint8).tobytes(), preset=6)

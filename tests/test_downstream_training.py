@@ -187,6 +187,27 @@ def test_probe_codes_follow_the_paper() -> None:
     assert torch.equal(base.for_probes().encode(x), base.encode(x))
 
 
+@pytest.mark.parametrize("name, config", [("vae", {"depth": 4, "scales": 3, "encode_sample": False}), ("vqvae", {"depth": 4, "scales": 3, "latent": 2, "codebook_size": 64}),
+                                          ("baseline", {"depth": 4})])
+def test_probe_codes_decode_to_the_models_own_reconstruction(name: str, config: dict) -> None:
+    # The probe's sanity check decodes the probe codes: they must give what decode(encode(x)) gives,
+    # not be fed to decode as if they were the interpolated code (VQ-VAE's are 10× as many values).
+    # (A VAE decodes them through the posterior mean: compared with its mean-code round trip.)
+    x = torch.rand(3, 1, 32, 32) * 2 - 1
+    model = reference_models.build(name, **config).eval()
+    view = model.for_probes()
+    with torch.no_grad():
+        torch.testing.assert_close(view.decode(view.encode(x)), model.decode(model.encode(x)), rtol=1e-5, atol=1e-6)
+
+
+def test_the_probe_command_runs_its_sanity_check_on_a_vqvae(tmp_path: Path) -> None:
+    out = tmp_path / "probe.json"
+    result = CliRunner().invoke(main, ["probe", "--model", "vqvae", "--dataset", "lines", "--threads", "1", "--restarts", "1",
+                                       "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["model"]["probe_codes"].startswith("quantised code")
+
+
 # ----------------------------------------------------------------- bad input
 def _train(*args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(main, ["train", "baseline", "--kimg", "0.015625", "--set", "depth=4", "--set", "batch_size=8", *args])

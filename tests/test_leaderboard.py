@@ -126,6 +126,10 @@ def test_cli_add_files_then_rejects_duplicate_without_writing(record: dict[str, 
     assert again.exit_code == 1
     assert "duplicate entry: id 'oracle-v1'" in again.output and "Traceback" not in again.output
     assert filed.read_bytes() == before and _files(root) == [filed]
+    # Lists of numbers sit on one line each (entries stay small in the tree that travels).
+    text = filed.read_text()
+    per_seed = json.loads(text)["runs"][0]["metrics"]["mean_distance"]["per_seed"]
+    assert f'"per_seed": {json.dumps(per_seed)}' in text
 
 
 def test_cli_add_malformed_writes_nothing(record: dict[str, Any], tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..atomic import write_text_atomic
 from ..errors import DataError
-from ..jsonfile import read_json
+from ..jsonfile import dumps_record, read_json
 from .paper_downstream import DOWNSTREAM_CITATION, NOT_FOUND, PAPER_TABLE2, PAPER_TABLE3, paper_value
 from .schema import validate
 from .table import Table
@@ -84,7 +84,7 @@ def add_downstream_entry(root: str | os.PathLike[str], entry: dict[str, Any], *,
     target = Path(root) / DOWNSTREAM_DIR / f"{entry['id']}.json"
     if target.exists() and not replace:
         raise DataError(f"duplicate downstream entry: id {entry['id']!r} is already filed in {target}")
-    write_text_atomic(target, json.dumps(entry, indent=1, allow_nan=False) + "\n")
+    write_text_atomic(target, dumps_record(entry) + "\n")
     return target
 
 

@@ -25,7 +25,7 @@ from ..atomic import atomic_path, write_text_atomic
 from ..errors import DataError
 from ..metrics import is_collapsed
 from ..result import STORED_METRICS
-from ..jsonfile import read_json
+from ..jsonfile import dumps_record, read_json
 from ..spec import SPEC_VERSION
 from .guard import leaderboard_lock
 from .schema import ENTRY_SCHEMA, validate
@@ -479,7 +479,7 @@ def _file_entry(root: Path, entry: dict[str, Any], figure_source: str | os.PathL
         with atomic_path(root / grid) as tmp:
             shutil.copyfile(source, tmp)
     try:
-        write_text_atomic(target, json.dumps(entry, indent=1, allow_nan=False) + "\n")
+        write_text_atomic(target, dumps_record(entry) + "\n")
     except BaseException:
         if figure_source is not None:
             (root / grid).unlink(missing_ok=True)

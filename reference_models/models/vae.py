@@ -65,6 +65,10 @@ class VAE(ReferenceModel):
     def probe_encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
 
+    def probe_decode(self, codes: torch.Tensor) -> torch.Tensor:
+        """Images from the encoder outputs the probes read (:meth:`probe_encode`), through the posterior mean."""
+        return self.decode(self.to_mu(codes.flatten(1)))
+
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.encoder(x).flatten(1)
         return self.to_mu(h), self.to_logvar(h)

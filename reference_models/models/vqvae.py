@@ -205,6 +205,12 @@ class VQVAE(ReferenceModel):
         h = self.encode(x)
         return self.codebook[self.nearest_codes(self.project_vectors(h))].view(h.shape[0], -1)
 
+    def probe_decode(self, codes: torch.Tensor) -> torch.Tensor:
+        """Images from quantised codes (:meth:`probe_encode`'s): the bottleneck's path after the code search."""
+        q = codes.reshape(codes.shape[0], -1)
+        out = self.to_code(F.relu(self.expand(F.relu(q))))
+        return self.decoder(out.view(-1, *self._code_shape))
+
     def code_diagnostics(self, codes: torch.Tensor) -> dict[str, Any]:
         """How many codebook entries the codes ``codes`` (n, latent, s, s) use when decoded."""
         idx = self.nearest_codes(self.project_vectors(codes))
