@@ -8,10 +8,32 @@ decoded image turns out to hold no values.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .errors import OptionError
 
-__all__ = ["check_device"]
+__all__ = ["check_device", "full_fp32"]
+
+
+@contextmanager
+def full_fp32() -> Iterator[None]:
+    """torch's float32 convolutions and matrix products in full fp32 (no TF32) inside, as before outside.
+
+    PyTorch lets cuDNN convolutions use TF32 by default, with a 10-bit mantissa: the same weights
+    then score differently on a GPU than on a CPU (measured on an H200: ACAI's Mean Distance
+    6.7e-4 apart, relative). A benchmark's numbers should not depend on such a default.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = before
 
 
 def check_device(device: str | None) -> str | None:

@@ -20,3 +20,7 @@ DEFAULT_STEPS = 16
 
 # Smoothness is undefined for a path whose unwrapped total angle change is below this.
 SMOOTHNESS_MIN_TOTAL = 1e-4
+
+# The paper's training budget: 2²⁴ samples, counted in kimg of 1,024 images as its code does (SPEC §5).
+IMAGES_PER_KIMG = 1024
+PAPER_KIMG = 16_384

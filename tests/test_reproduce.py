@@ -61,7 +61,7 @@ def test_reproduce_continues_a_run_cut_off_mid_training(tmp_path: Path, monkeypa
     second = module.reproduce(tmp_path / "out", **kw)
     assert second[0].status == "filed" and [r.steps for r in second[0].runs] == [4, 4]
     assert [len(r.trail) for r in second[0].runs] == [4, 4]
-    assert [r.batched_seeds for r in second[0].runs] == [1, 1]  # on a CPU, one seed after another by default
+    assert [r.batched_seeds for r in second[0].runs] == [1, 1]  # one seed after another by default
 
 
 def _made(folder):

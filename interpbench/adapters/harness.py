@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..devices import full_fp32
 from ..errors import AdapterError, ModelOutputError
 from .outputs import unwrap_output
 
@@ -504,7 +505,7 @@ class Harness:
         arg = self._to_model(batch)
         with user_code(f"{self.name}.{method}()"):
             if self._module:
-                with _torch().no_grad():
+                with _torch().no_grad(), full_fp32():
                     return getattr(self.adapter, method)(arg)
             return getattr(self.adapter, method)(arg)
 

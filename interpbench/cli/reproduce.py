@@ -21,7 +21,7 @@ def _model_list(value: str) -> list[str]:
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Run directory: OUT/<model>/seed-N per run (required unless --unpack).")
 @click.option("--models", "models", default=None, help="Comma-separated models [default: all seven, ACAI and Baseline first].")
-@click.option("--seeds", type=SeedList(), default=None, help="Training seeds, trained batched per model [default: 0-2; downstream: 0].")
+@click.option("--seeds", type=SeedList(), default=None, help="Training seeds, trained one after another per model [default: 0-2; downstream: 0].")
 @click.option("--preset", default=None, help="Budget and evaluation cadence [default: paper; downstream: paper-DATASET, or downstream-cpu for digits].")
 @click.option("--kimg", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="Override the preset's budget (kimg of 1,024 images).")
 @click.option("--eval-every", "eval_every", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="kimg between trail evaluations [default: the preset's].")
@@ -31,7 +31,7 @@ def _model_list(value: str) -> list[str]:
 @click.option("--score-seeds", type=SeedList(), default="0-4", show_default=True, help="Protocol seeds each finished run is scored on.")
 @click.option("--restarts", type=click.IntRange(min=1), default=10, show_default=True, help="k-means restarts of the lines probe.")
 @click.option("--device", help="Torch device [default: cuda if available, else cpu].")
-@click.option("--batched/--sequential", default=None, help="Train a model's seeds as one batched computation [default: on accelerators; on a CPU one after another, which measured faster].")
+@click.option("--batched/--sequential", default=False, help="Train a model's seeds as one batched computation [default: one after another, which measured faster on a 2-core CPU and on an H200].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config field of every model; repeatable.")
 @click.option("--tf32/--no-tf32", default=None, help="Let CUDA convolutions and matrix products use TF32 (recorded) [default: off, the paper's fp32].")
 @click.option("--pack", "pack_dir", type=click.Path(file_okay=False), help="Score every run trained here (stopping early enough before --minutes) and pack runs, scores, probes and provenance into this new folder (at most 8 files of at most 16 MiB) instead of filing them.")
@@ -45,7 +45,7 @@ def _model_list(value: str) -> list[str]:
 def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, batched, overrides, tf32, pack_dir, unpack_dir, runs_out, study, dataset, latents, data_dir, download):  # type: ignore[no-untyped-def]
     """Train the paper's Table 1 set (≥ 3 seeds per model), score, probe and file each model, and compare with the paper.
 
-    On an accelerator each model's seeds train together in one batched computation. With --minutes the training
+    Each model's seeds train one after another (--batched: as one batched computation). With --minutes the training
     stops cleanly when the time is spent, everything checkpointed; the same command continues.
     """
     from reference_models.reproduce import PAPER_ORDER, reproduce as run_reproduce

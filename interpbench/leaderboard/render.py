@@ -17,10 +17,10 @@ from typing import Any
 
 from ..atomic import atomic_paths
 from ..metrics import COLLAPSE_SPREAD
-from ..spec import SPEC_VERSION
 from .downstream import downstream_tables, load_downstream
 from .entries import FIGURES_DIR, Entry, load_entries
 from .guard import leaderboard_folder, leaderboard_lock
+from ..spec import PAPER_KIMG, SPEC_VERSION
 from .paper import PAPER_CITATION, PAPER_TABLE1, PaperRow, paper_key
 from .stats import overlaps
 from .table import Table
@@ -78,7 +78,7 @@ def _budget(entry: Entry) -> str:
     t = entry.data["training"]
     if t is None:
         return "analytic, no training" if entry.kind == "builtin" else "not given"
-    cell = f"{t['preset']} · {t['kimg']:g} kimg"
+    cell = f"{_preset(t)} · {t['kimg']:g} kimg"
     if t.get("wall_clock_s"):
         cell += f" · {_duration(t['wall_clock_s'])}"
     if t.get("samples_per_s"):
@@ -99,7 +99,7 @@ def _hardware(entry: Entry) -> str:
 
 def _label(entry: Entry) -> str:
     t = entry.data["training"]
-    return entry.name if t is None else f"{entry.name} ({t['preset']}, {t['kimg']:g} kimg)"
+    return entry.name if t is None else f"{entry.name} ({_preset(t)}, {t['kimg']:g} kimg)"
 
 
 def _unresolved(entry: Entry, others: list[Entry], metric: str) -> list[str]:
@@ -205,7 +205,14 @@ def _budget_short(entry: Entry) -> str:
     t = entry.data["training"]
     if t is None:
         return "analytic" if entry.kind == "builtin" else "not given"
-    return f"{t['kimg']:g} kimg ({t['preset']})"
+    return f"{t['kimg']:g} kimg ({_preset(t)})"
+
+
+def _preset(training: dict[str, Any]) -> str:
+    """The preset's name; the paper's settings at a smaller budget say so, never passing for a reproduction."""
+    if training["preset"] == "paper" and training["kimg"] != PAPER_KIMG:
+        return f"paper settings, {100 * training['kimg'] / PAPER_KIMG:.2g}% of its budget"
+    return str(training["preset"])
 
 
 def build_tables(entries: list[Entry]) -> list[Table]:

@@ -12,12 +12,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from interpbench.errors import OptionError
+# 1 kimg = 1,024 images as the paper's code counts (SPEC §5); the paper's budget, 16,384 kimg =
+# 2²⁴ = 16,777,216 samples = 262,144 steps of 64.
+from interpbench.spec import IMAGES_PER_KIMG, PAPER_KIMG
 
 __all__ = ["Preset", "PRESETS", "get_preset", "PAPER_KIMG", "IMAGES_PER_KIMG", "PAPER_SCALES", "budget_steps", "kimg_to_images",
            "latent_for"]
-
-IMAGES_PER_KIMG = 1024  # the paper's code counts 1 kimg = 1,024 images (SPEC §5)
-PAPER_KIMG = 16_384  # × 1,024 = 2²⁴ = 16,777,216 samples = 262,144 steps of 64
 
 
 def kimg_to_images(kimg: float) -> float:
