@@ -93,20 +93,17 @@ def _output_paths(output: str, names: list[str]) -> list[str]:
 
 
 def _write_outputs(results, targets, figures, figure_kind) -> None:  # type: ignore[no-untyped-def]
-    """Every result record (with its images file) and every figure, all or none: each goes to a temporary file first."""
-    from ..atomic import atomic_paths
+    """Every result record (with its images file) and every figure, all or none (see interpbench.result.save_results)."""
     from ..figures import comparison_figure, figure_kind_for, save_figure, write_figure
+    from ..result import save_results
 
-    files = [r.output_files(t) for r, t in zip(results, targets)]
-    with atomic_paths([path for group in files for path in group] + list(figures)) as tmps:
-        at = 0
-        for result, group in zip(results, files):
-            result.write_files(tmps[at : at + len(group)], group)
-            at += len(group)
-        for figure, tmp in zip(figures, tmps[at:]):
+    def draw(tmps: list[Path]) -> None:
+        for figure, tmp in zip(figures, tmps):
             # The kind comes from the name the user gave, not from the temporary file's name.
             kind = figure_kind_for(figure, figure_kind)
             if len(results) > 1 or kind == "scatter":
                 save_figure(comparison_figure(results), tmp)
             else:
                 write_figure(results[0], tmp, kind)
+
+    save_results(list(zip(results, targets)), others=list(figures), write_others=draw)
