@@ -28,7 +28,7 @@ DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best
 @device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects [default: adapter's own, else NCHW].")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints [default: adapter's own, else -1,1].")
-@click.option("--output", type=click.Path(dir_okay=False), help="Write the full result record (JSON) here, decoded images beside it (.images.npz). With several models: one file per model, OUTPUT's name plus the model's.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the full result record (JSON) here, decoded images beside it (.images.<digest>.npz). With several models: one file per model, OUTPUT's name plus the model's.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--figure", "figures", multiple=True, type=click.Path(dir_okay=False), help="Write a PNG figure (of the first seed) here; repeatable. Kind from --figure-kind, else from the name: *traj* = angle trajectories, *scatter* = scatter, anything else = interpolation grid. With several models: one scatter of them beside the paper's Table 1.")
 @click.option("--figure-kind", type=click.Choice(["grid", "trajectory", "scatter"]), help="Kind of every --figure: grid (rows = interpolations, under each the nearest true lines), trajectory (decoded angle per step vs the ideal path) or scatter (Mean Distance vs Smoothness beside the paper's Table 1).")
