@@ -255,7 +255,7 @@ def folder_lock(folder: str | os.PathLike[str], what: str, wait_s: float = _FOLD
 
     Writers whose files depend on each other (a result and its images) hold it so that two of
     them never interleave. The OS drops it when its holder dies, however it dies. Where there
-    is no ``flock`` (Windows) nothing is locked.
+    is no ``flock`` (Windows), or the folder cannot be opened, nothing is locked.
     """
     try:
         import fcntl
@@ -264,8 +264,9 @@ def folder_lock(folder: str | os.PathLike[str], what: str, wait_s: float = _FOLD
         return
     try:
         fd = os.open(folder, os.O_RDONLY)
-    except OSError as exc:
-        raise OptionError(f"cannot write {what}: cannot open its folder {os.fspath(folder)!r}: {exc.strerror or exc}") from None
+    except OSError:  # a folder that may be written but not listed: nothing to lock with; the writes themselves will say
+        yield
+        return
     try:
         deadline = time.monotonic() + wait_s
         while True:

@@ -445,14 +445,16 @@ def save_results(items: Sequence[tuple[Result, str | os.PathLike[str]]], others:
     folders = sorted({t.parent for t in targets}, key=str)  # one order, so two savers never wait on each other
     with ExitStack() as locks:
         for folder in folders:
-            if not folder.is_dir():
-                raise OptionError(f"cannot write {os.fspath(folder / 'x')!r}: directory {os.fspath(folder)!r} does not exist")
+            try:
+                folder.mkdir(parents=True, exist_ok=True)  # as any atomic write does (the CLI checks its folders exist first)
+            except OSError as exc:
+                raise OptionError(f"cannot write results in {os.fspath(folder)!r}: {exc.strerror or exc}") from None
             locks.enter_context(folder_lock(folder, f"results in {os.fspath(folder)!r}"))
         made: list[Path] = []  # images files this save created
         try:
             refs = [result._write_images(target, made) if images and result.images is not None else None
                     for (result, _), target in zip(items, targets)]
-            fsync_folder_all(folders)  # the images' names are stored before any JSON names them
+            _fsync_folders(folders)  # the images' names are stored before any JSON names them
             with atomic_paths([*targets, *others]) as tmps:
                 for (result, _), ref, tmp in zip(items, refs, tmps):
                     data = result.to_dict(per_path=per_path)
@@ -473,7 +475,7 @@ def save_results(items: Sequence[tuple[Result, str | os.PathLike[str]]], others:
                 _remove_unreferenced(target)
 
 
-def fsync_folder_all(folders: Sequence[Path]) -> None:
+def _fsync_folders(folders: Sequence[Path]) -> None:
     for folder in folders:
         fsync_folder(folder)
 
