@@ -1,5 +1,9 @@
 """Write files so that a reader never sees a half-finished one: temporary file, then rename.
 
+A temporary file is named ``.NAME.PID.XXXXXXXX.tmp`` after the file it becomes and the process
+writing it; the next write of NAME removes those whose process is no longer running (a writer
+killed with SIGKILL has no chance to), so leftovers do not pile up.
+
 The temporary file is made beside the file the path finally names: a symlink is followed, so
 writing through ``link.json`` updates the link's target and leaves the link in place. A path
 that names something other than a regular file (a FIFO, a device such as ``/dev/full``, a
@@ -10,15 +14,18 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from .errors import OptionError
 
-__all__ = ["atomic_path", "atomic_paths", "check_writable", "resolve_target", "write_text_atomic", "write_bytes_atomic"]
+__all__ = ["atomic_path", "atomic_paths", "check_writable", "resolve_target", "write_text_atomic", "write_bytes_atomic",
+           "folder_lock", "write_named_by_content", "fsync_folder"]
 
 _KINDS = {
     stat.S_IFDIR: "a directory",
@@ -55,11 +62,10 @@ def check_writable(target: str | os.PathLike[str], what: str = "output") -> Path
     if not folder.is_dir():
         raise OptionError(f"{what} {os.fspath(target)!r}: directory {os.fspath(folder)!r} does not exist")
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        probe = _temporary(folder, f"{path.name}.")
     except OSError as exc:
         raise OptionError(f"{what} {os.fspath(target)!r}: cannot write in {os.fspath(folder)!r}: {exc.strerror or exc}") from None
-    os.close(fd)
-    os.unlink(probe)
+    probe.unlink(missing_ok=True)
     return path
 
 
@@ -69,11 +75,9 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     final = resolve_target(target)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+        tmp = _temporary(final.parent, f"{final.name}.")
     except OSError as exc:
         raise OptionError(f"cannot write {os.fspath(target)!r}: {exc.strerror or exc}") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
         yield tmp
         # mkstemp makes the file private (0600); give it the permissions a plain open() would.
@@ -88,6 +92,55 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _temporary(folder: Path, prefix: str, suffix: str = "") -> Path:
+    """A new empty temporary file ``.PREFIX<pid>.XXXXXXXX<suffix>.tmp`` in ``folder``, once the dead writers' ones are gone."""
+    remove_stale_temporaries(folder, prefix, suffix)
+    fd, name = tempfile.mkstemp(prefix=f".{prefix}{os.getpid()}.", suffix=f"{suffix}.tmp", dir=folder)
+    os.close(fd)
+    return Path(name)
+
+
+def remove_stale_temporaries(folder: Path, prefix: str, suffix: str = "") -> None:
+    """Remove the temporary files ``.PREFIX<pid>.XXXXXXXX<suffix>.tmp`` of writers that are no longer running.
+
+    A file whose process is alive (or cannot be asked: another user's) is in use and stays; so
+    does everything on Windows, where a process cannot be asked without being signalled.
+    """
+    if os.name == "nt":
+        return
+    # A temporary file of a temporary file (a writer that itself writes atomically) is the outer
+    # name, dot-prefixed again, plus its own ".PID.XXXXXXXX.tmp".
+    pattern = re.compile(r"\.+" + re.escape(prefix) + r"\d+\.[A-Za-z0-9_]{8}" + re.escape(f"{suffix}.tmp")
+                         + r"(\.\d+\.[A-Za-z0-9_]{8}\.tmp)*")
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        pids = re.findall(r"\.(\d+)\.[A-Za-z0-9_]{8}(?=" + re.escape(suffix) + r"\.tmp|\.tmp)", entry.name)
+        if any(_running(int(pid)) for pid in pids):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+        except OSError:
+            pass  # another writer removed it first, or it cannot be removed: it is ignored either way
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 # The write failures that are the file system's, not a bug's: reported as one sentence.
@@ -143,3 +196,88 @@ def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
 
 def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> None:
     _write(target, lambda p: p.write_bytes(data))
+
+
+def fsync_folder(folder: str | os.PathLike[str]) -> None:
+    """fsync a directory, so the renames made in it so far are stored before the next ones (POSIX; a no-op elsewhere)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse fsync on a directory; the rename order is then the kernel's
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_named_by_content(folder: Path, prefix: str, suffix: str, write: Callable[[Path], object],
+                           name: Callable[[Path], str]) -> tuple[Path, bool]:
+    """Write a new file in ``folder`` whose name depends on what was written, atomically.
+
+    ``write`` fills a temporary file ``.PREFIX*SUFFIX.tmp``; ``name`` then gives its final name
+    (from a digest of its bytes), and the temporary file is fsynced and renamed to it. A file
+    already of that name holds the same bytes and is replaced by an identical copy, so a reader
+    never sees it change. Returns the final path, and whether a file of that name was already there.
+    """
+    try:
+        tmp = _temporary(folder, prefix, suffix)
+    except OSError as exc:
+        raise OptionError(f"cannot write in {os.fspath(folder)!r}: {exc.strerror or exc}") from None
+    final = None
+    try:
+        write(tmp)
+        final = folder / name(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        _flush_to_disk(tmp)
+        existed = final.is_file()
+        os.replace(tmp, final)
+        return final, existed
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno in _NO_ROOM:
+            where = os.fspath(final) if final is not None else os.fspath(folder / f"{prefix}…{suffix}")
+            raise OptionError(f"cannot write {where!r}: {exc.strerror or exc}; nothing was written") from None
+        raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# How long a writer waits for another writer of the same folder before saying so.
+_FOLDER_WAIT_S = 120.0
+
+
+@contextmanager
+def folder_lock(folder: str | os.PathLike[str], what: str, wait_s: float = _FOLDER_WAIT_S) -> Iterator[None]:
+    """Hold an OS lock (``flock``) on ``folder`` itself for the ``with`` block, leaving no file behind.
+
+    Writers whose files depend on each other (a result and its images) hold it so that two of
+    them never interleave. The OS drops it when its holder dies, however it dies. Where there
+    is no ``flock`` (Windows), or the folder cannot be opened, nothing is locked.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # a folder that may be written but not listed: nothing to lock with; the writes themselves will say
+        yield
+        return
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise OptionError(f"cannot write {what}: another process has been writing in {os.fspath(folder)!r} "
+                                      f"for over {wait_s:g} s; try again when it has finished") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

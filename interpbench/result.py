@@ -8,20 +8,23 @@ import math
 import os
 import re
 import zipfile
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_paths
-from .errors import DataError, OptionError
+from .atomic import atomic_paths, folder_lock, fsync_folder, resolve_target, write_named_by_content
+from .errors import DataError, InterpbenchError, OptionError
 from .jsonfile import dumps_record, read_json_object
 from .metrics import COLLAPSE_SPREAD, defined_smoothness, geodesic_error, geodesic_errors, is_collapsed, path_geodesic_error
 from .scoring import PathScores
 from .suites import get_suite
 
-__all__ = ["NOT_COMPARABLE", "STORED_METRICS", "Protocol", "SeedScore", "Result", "RESULT_FORMAT", "undefined_text", "smoothness_text", "images_path"]
+__all__ = ["NOT_COMPARABLE", "STORED_METRICS", "Protocol", "SeedScore", "Result", "RESULT_FORMAT", "undefined_text", "smoothness_text", "images_path",
+           "save_results"]
 
 RESULT_FORMAT = "interpbench-result"
 RESULT_FORMAT_VERSION = 1
@@ -248,34 +251,38 @@ class Result:
         return json.dumps(self.to_dict(per_path=per_path), indent=1, allow_nan=False)
 
     def save(self, path: str | os.PathLike[str], per_path: bool = True, images: bool = True) -> None:
-        """Write the result as JSON, and its decoded images beside it, atomically: both files or neither.
+        """Write the result as JSON, and its decoded images beside it, so that no kill leaves one without the other.
 
-        With ``images`` (and images kept), the decoded images go to ``<stem>.images.npz`` next
-        to ``path`` (compressed, float32: figures need no more), referenced from the JSON by
+        With ``images`` (and images kept), the decoded images go to ``<stem>.images.<digest>.npz``
+        next to ``path`` (compressed, float32: figures need no more), referenced from the JSON by
         file name and sha256, so :func:`interpbench.figures` and ``interpbench plot`` can draw
-        from the saved result without re-scoring.
+        from the saved result without re-scoring. See :func:`save_results` for the order of writes.
         """
-        targets = self.output_files(path, images)
-        with atomic_paths(targets) as tmps:
-            self.write_files(tmps, targets, per_path=per_path)
+        save_results([(self, path)], per_path=per_path, images=images)
 
-    def output_files(self, path: str | os.PathLike[str], images: bool = True) -> list[Path]:
-        """The files :meth:`save` writes for ``path``: the JSON, then the images file if there is one."""
-        return [Path(path)] + ([images_path(path)] if images and self.images is not None else [])
+    def _write_images(self, target: Path, made: list[Path]) -> dict[str, Any]:
+        """Write this result's images beside ``target`` under a name made from their sha256; the JSON's ``images`` record."""
+        stem = _stem(target)
 
-    def write_files(self, tmps: list[Path], targets: list[Path], per_path: bool = True) -> None:
-        """Write :meth:`output_files` ``targets`` into the temporary files ``tmps`` (the images named by their target)."""
-        data = self.to_dict(per_path=per_path)
-        if len(targets) > 1:
-            with open(tmps[1], "wb") as f:
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as f:
                 np.savez_compressed(f, images=self.images.astype(np.float32), seeds=np.asarray(self.protocol.seeds))
-            data["images"] = {
-                "file": targets[1].name,
-                "sha256": _sha256(tmps[1]),
-                "format": "npz",
-                "arrays": {"images": "(seeds, pairs, steps, 32, 32) float32, decoded, [-1, 1] convention", "seeds": "protocol seeds"},
-            }
-        tmps[0].write_text(dumps_record(data) + "\n", encoding="utf-8")
+
+        digest: list[str] = []
+
+        def name(tmp: Path) -> str:
+            digest.append(_sha256(tmp))
+            return _images_name(stem, digest[0])
+
+        file, existed = write_named_by_content(target.parent, f"{stem}.images.", ".npz", write, name)
+        if not existed:
+            made.append(file)
+        return {
+            "file": file.name,
+            "sha256": digest[0],
+            "format": "npz",
+            "arrays": {"images": "(seeds, pairs, steps, 32, 32) float32, decoded, [-1, 1] convention", "seeds": "protocol seeds"},
+        }
 
     # ------------------------------------------------------------------- input
     @classmethod
@@ -416,11 +423,111 @@ def _check_images_npz(file: Path, shape: tuple[int, ...]) -> None:
         raise DataError(f"images file {str(file)!r} holds {dtype} of shape {tuple(stored)}, not the result's float32 {shape}")
 
 
-def images_path(result_path: str | os.PathLike[str]) -> Path:
-    """Where :meth:`Result.save` puts the decoded images of ``result_path``: ``<stem>.images.npz`` beside it."""
-    path = Path(result_path)
-    stem = path.name[: -len(".json")] if path.name.endswith(".json") else path.name
-    return path.with_name(f"{stem}.images.npz")
+def save_results(items: Sequence[tuple[Result, str | os.PathLike[str]]], others: Sequence[str | os.PathLike[str]] = (),
+                 write_others: Callable[[list[Path]], None] | None = None, per_path: bool = True, images: bool = True) -> None:
+    """Save results (each with its images file) and ``others`` (figures, written by ``write_others``
+    into temporary files), so that no error and no kill leaves a result that refers to images it did not write.
+
+    1. Each result's images go to a new file named by its content (``<stem>.images.<sha256[:16]>.npz``),
+       renamed into place: the result on disk, old or new, never names it yet, so a kill here
+       leaves at most an unreferenced file.
+    2. The JSON files and ``others`` are written to temporary files, then renamed over their
+       targets (all of them, or on an error none): a JSON on disk only ever names images already in place.
+    3. Images files of these results that their JSON on disk no longer names (the previous ones,
+       or the leftovers of a killed save) are removed; a killed save's temporary files go at the
+       next write of their file (:mod:`interpbench.atomic`).
+
+    Saves in one folder hold an OS lock on it, so two never interleave (on POSIX).
+    """
+    targets = [resolve_target(path) for _, path in items]  # a symlink's images go beside the file it names
+    if len(set(targets)) != len(targets):
+        raise OptionError("two results would be saved to one file")
+    folders = sorted({t.parent for t in targets}, key=str)  # one order, so two savers never wait on each other
+    with ExitStack() as locks:
+        for folder in folders:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)  # as any atomic write does (the CLI checks its folders exist first)
+            except OSError as exc:
+                raise OptionError(f"cannot write results in {os.fspath(folder)!r}: {exc.strerror or exc}") from None
+            locks.enter_context(folder_lock(folder, f"results in {os.fspath(folder)!r}"))
+        made: list[Path] = []  # images files this save created
+        try:
+            refs = [result._write_images(target, made) if images and result.images is not None else None
+                    for (result, _), target in zip(items, targets)]
+            _fsync_folders(folders)  # the images' names are stored before any JSON names them
+            with atomic_paths([*targets, *others]) as tmps:
+                for (result, _), ref, tmp in zip(items, refs, tmps):
+                    data = result.to_dict(per_path=per_path)
+                    if ref is not None:
+                        data["images"] = ref
+                    tmp.write_text(dumps_record(data) + "\n", encoding="utf-8")
+                if write_others is not None:
+                    write_others(tmps[len(targets):])
+        except BaseException:
+            named = {_named_images(t) for t in targets}
+            for file in made:
+                if file.name not in named:
+                    file.unlink(missing_ok=True)
+            raise
+        finally:
+            # Run on success and on failure alike: whatever the JSON on disk names is kept, all else of ours goes.
+            for target in targets:
+                _remove_unreferenced(target)
+
+
+def _fsync_folders(folders: Sequence[Path]) -> None:
+    for folder in folders:
+        fsync_folder(folder)
+
+
+def _named_images(target: Path) -> str | None:
+    """The images file name the result at ``target`` records; None if none, or if it cannot be read."""
+    try:
+        ref = read_json_object(target, "result file").get("images")
+    except (InterpbenchError, OSError, ValueError):
+        return None
+    return ref.get("file") if isinstance(ref, dict) else None
+
+
+def _remove_unreferenced(target: Path) -> None:
+    """Remove the images files of ``target``'s stem that the JSON at ``target`` does not name (the
+    previous ones, or a killed save's). Called with the folder's lock held, so none of them belongs
+    to a save in progress. A JSON that cannot be read (not a result) leaves its images alone."""
+    stem = _stem(target)
+    keep: str | None = None
+    if target.exists():
+        try:
+            ref = read_json_object(target, "result file").get("images")
+        except (InterpbenchError, OSError, ValueError):
+            return
+        keep = ref.get("file") if isinstance(ref, dict) else None
+    named = re.compile(re.escape(stem) + r"\.images(\.[0-9a-f]{16})?\.npz")
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name != keep and named.fullmatch(entry.name):
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)
+            except OSError:
+                pass  # left for the next save; a reader ignores it either way
+
+
+def _stem(path: Path) -> str:
+    return path.name[: -len(".json")] if path.name.endswith(".json") else path.name
+
+
+def _images_name(stem: str, sha256: str) -> str:
+    """The images file of a result ``<stem>.json`` whose images hash to ``sha256``."""
+    return f"{stem}.images.{sha256[:16]}.npz"
+
+
+def images_path(result_path: str | os.PathLike[str]) -> Path | None:
+    """The images file the result saved at ``result_path`` names (``<stem>.images.<digest>.npz`` beside it), or None."""
+    ref = read_json_object(result_path, "result file").get("images")
+    return None if ref is None else _images_reference(ref, Path(result_path))[0]
 
 
 def _sha256(path: Path) -> str:

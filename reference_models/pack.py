@@ -152,50 +152,84 @@ def unpack(directory: str | os.PathLike[str], leaderboard: str | os.PathLike[str
     """Check the pack in ``directory``, write its slim checkpoints to ``runs_out`` (default ``DIR/runs``) and file
     one entry per model and budget in ``leaderboard`` (default ``DIR/leaderboard``); returns the entries' paths.
 
-    Everything is checked (files, hashes, each entry against the schema, duplicates) before anything is written.
+    All or none: everything is checked first (files, hashes, every run's records, each entry against
+    the schema, duplicates among them and with the filed entries, checkpoints already there), then
+    the checkpoints and entries are written together (:func:`~interpbench.leaderboard.entries.add_entries`),
+    so a flaw in the last run, or a full disk, files nothing.
     """
-    from interpbench.leaderboard import entry_from_results
-    from interpbench.leaderboard.entries import add_entry
+    from interpbench.leaderboard.entries import add_entries
 
     directory = Path(directory)
     manifest, stream = read_pack(directory)
     board = Path(leaderboard) if leaderboard is not None else directory / "leaderboard"
+    out = Path(runs_out) if runs_out is not None else directory / "runs"
+    checkpoints, entries = _entries_of(manifest, stream, out)
+    for target, data in checkpoints.items():
+        if target.exists() and (not target.is_file() or target.stat().st_size != len(data) or target.read_bytes() != data):
+            raise OptionError(f"{str(target)!r} already exists with other contents; unpack into another --runs-out")
+    made = [folder for folder in (board, out) if not folder.exists()]
     if leaderboard is None:
         board.mkdir(exist_ok=True)  # the pack's own default folder; a folder the user names must exist
-    out = Path(runs_out) if runs_out is not None else directory / "runs"
+    try:
+        paths = add_entries(board, entries, files=list(checkpoints.items()))
+    except BaseException:
+        for folder in made:  # only if still empty: made here and nothing filed
+            _remove_empty(folder)
+        raise
+    for path in paths:
+        echo(f"filed {path}")
+    return paths
+
+
+def _remove_empty(folder: Path) -> None:
+    try:
+        (folder / "results").rmdir() if (folder / "results").is_dir() else None
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+def _entries_of(manifest: dict[str, Any], stream: bytes, out: Path) -> tuple[dict[Path, bytes], list[dict[str, Any]]]:
+    """The slim checkpoints to write (target -> bytes) and the entries to file, all checked; a
+    :class:`DataError` naming the run for a record that is malformed."""
+    from interpbench.leaderboard import entry_from_results
+
     groups: dict[tuple[str, str, float], list[dict[str, Any]]] = {}
-    for run in manifest["runs"]:
-        groups.setdefault((run["model"], *_filing_label(run["summary"])), []).append(run)
+    for i, run in enumerate(manifest["runs"]):
+        try:
+            groups.setdefault((str(run["model"]), *_filing_label(run["summary"])), []).append(run)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DataError(f"the pack's run {i + 1} ({run.get('model')!r} seed {run.get('seed')!r}) has a malformed "
+                            f"training summary ({type(exc).__name__}: {exc}); nothing was filed") from None
     checkpoints: dict[Path, bytes] = {}
     entries = []
     for (model, preset, kimg), runs in groups.items():
         records = []
-        for run in sorted(runs, key=lambda r: r["seed"]):
-            record = json.loads(json.dumps(run["result"]))  # a copy to relabel
-            record["model"]["preset"], record["model"]["kimg"] = preset, kimg
-            if run["weights"] is not None:
-                w = run["weights"]
-                target = out / f"{model}-s{int(run['seed'])}-{kimg:g}kimg.pt"
-                data = stream[w["offset"] : w["offset"] + w["bytes"]]
-                if record["model"].get("checkpoint_sha256") != w["sha256"]:
-                    raise DataError(f"the packed result of {model} seed {run['seed']} scored other weights than the packed ones")
-                checkpoints[target] = data
-            records.append(record)
-        s = runs[0]["summary"]
-        stopped = "" if s.get("finished") else (
-            f"; stopped by the deadline at {kimg:g} of {float(s['kimg']):g} kimg of preset {s['preset']}'s schedule")
-        entries.append(entry_from_results(
-            records, probes=runs[0].get("probes") or None, labels=[f"{model} seed {r['seed']}" for r in runs],
-            notes=f"interpbench reproduce --pack on {manifest['provenance'].get('hardware', 'an unrecorded device')}: "
-                  f"{len(runs)} training seeds, scored there{stopped}"))
-    paths = []
-    for target, data in checkpoints.items():
-        if target.exists() and target.read_bytes() != data:
-            raise OptionError(f"{str(target)!r} already exists with other contents; unpack into another --runs-out")
-    for target, data in checkpoints.items():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(target, data)
-    for entry in entries:
-        paths.append(add_entry(board, entry))
-        echo(f"filed {paths[-1]}")
-    return paths
+        try:
+            for run in sorted(runs, key=lambda r: int(r["seed"])):
+                record = json.loads(json.dumps(run["result"]))  # a copy to relabel
+                record["model"]["preset"], record["model"]["kimg"] = preset, kimg
+                if run["weights"] is not None:
+                    w = run["weights"]
+                    target = out / f"{model}-s{int(run['seed'])}-{kimg:g}kimg.pt"
+                    if Path(target.name).name != target.name or target.parent != out:
+                        raise DataError(f"model name {model!r} is not a plain file name")
+                    if record["model"].get("checkpoint_sha256") != w["sha256"]:
+                        raise DataError(f"the packed result of {model} seed {run['seed']} scored other weights than the packed ones")
+                    if target in checkpoints:
+                        raise DataError(f"two packed runs of {model} seed {run['seed']} at {kimg:g} kimg")
+                    checkpoints[target] = stream[w["offset"] : w["offset"] + w["bytes"]]
+                records.append(record)
+            s = runs[0]["summary"]
+            stopped = "" if s.get("finished") else (
+                f"; stopped by the deadline at {kimg:g} of {float(s['kimg']):g} kimg of preset {s['preset']}'s schedule")
+            entries.append(entry_from_results(
+                records, probes=runs[0].get("probes") or None, labels=[f"{model} seed {r['seed']}" for r in runs],
+                notes=f"interpbench reproduce --pack on {manifest['provenance'].get('hardware', 'an unrecorded device')}: "
+                      f"{len(runs)} training seeds, scored there{stopped}"))
+        except DataError as exc:
+            raise DataError(f"the pack's runs of {model!r}: {exc}; nothing was filed") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DataError(f"the pack's runs of {model!r} hold a malformed record ({type(exc).__name__}: {exc}); "
+                            "nothing was filed") from None
+    return checkpoints, entries

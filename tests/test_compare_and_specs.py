@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -116,8 +117,8 @@ def test_several_models_are_compared_under_one_protocol(tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert sum(line.startswith(("oracle", "pixels")) for line in lines) == 2 and "Mean Distance ×10⁻³" in result.output
-    files = sorted(p.name for p in tmp_path.iterdir())
-    assert files == ["cmp.oracle.images.npz", "cmp.oracle.json", "cmp.pixels.images.npz", "cmp.pixels.json", "cmp.png"]
+    files = sorted(re.sub(r"\.[0-9a-f]{16}\.npz$", ".<digest>.npz", p.name) for p in tmp_path.iterdir())
+    assert files == ["cmp.oracle.images.<digest>.npz", "cmp.oracle.json", "cmp.pixels.images.<digest>.npz", "cmp.pixels.json", "cmp.png"]
     records = [json.loads((tmp_path / f"cmp.{n}.json").read_text()) for n in ("oracle", "pixels")]
     assert records[0]["protocol"] == records[1]["protocol"]
     assert scatter.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -152,7 +153,7 @@ def test_plot_draws_from_saved_results_without_rescoring(tmp_path, monkeypatch):
     result.save(tmp_path / "o.json")
     interpbench.score("pixels", pairs=4, seeds=[0, 1]).save(tmp_path / "p.json")
     record = json.loads((tmp_path / "o.json").read_text())
-    assert record["images"]["file"] == "o.images.npz" and len(record["images"]["sha256"]) == 64
+    assert record["images"]["file"] == f"o.images.{record['images']['sha256'][:16]}.npz" and len(record["images"]["sha256"]) == 64
     loaded = interpbench.Result.load(tmp_path / "o.json")
     np.testing.assert_allclose(loaded.images, result.images, atol=1e-6)
 
@@ -170,14 +171,14 @@ def test_plot_draws_from_saved_results_without_rescoring(tmp_path, monkeypatch):
 
 def test_plot_names_a_missing_or_changed_images_file(tmp_path):
     interpbench.score("oracle", pairs=4).save(tmp_path / "o.json")
-    npz = tmp_path / "o.images.npz"
+    npz = tmp_path / json.loads((tmp_path / "o.json").read_text())["images"]["file"]
     data = npz.read_bytes()
     npz.write_bytes(data[:-10])
     changed = invoke("plot", str(tmp_path / "o.json"))
     assert changed.exit_code == 1 and "does not match the sha256" in changed.output
     npz.unlink()
     missing = invoke("plot", str(tmp_path / "o.json"))
-    assert missing.exit_code == 1 and "o.images.npz" in missing.output and "missing" in missing.output
+    assert missing.exit_code == 1 and npz.name in missing.output and "missing" in missing.output
     assert not (tmp_path / "o.grid.png").exists()
 
 

@@ -80,6 +80,11 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "r.json"
 
 
+def _images_name(saved: Path) -> str:
+    """The images file the saved result names (``r.images.<digest>.npz``)."""
+    return json.loads(saved.read_text())["images"]["file"]
+
+
 def _with_images(saved: Path, tmp_path: Path, **images: object) -> Path:
     record = json.loads(saved.read_text())
     record["images"] = {**record["images"], **images}
@@ -87,7 +92,8 @@ def _with_images(saved: Path, tmp_path: Path, **images: object) -> Path:
         del record["images"][key]
     out = tmp_path / "r.json"
     out.write_text(json.dumps(record))
-    (tmp_path / "r.images.npz").write_bytes((saved.parent / "r.images.npz").read_bytes())
+    name = _images_name(saved)
+    (tmp_path / name).write_bytes((saved.parent / name).read_bytes())
     return out
 
 
@@ -105,7 +111,7 @@ def test_images_without_a_sha256_are_refused(saved: Path, tmp_path: Path) -> Non
 
 def _npz_case(tmp_path: Path, saved: Path, kind: str) -> Path:
     path = _with_images(saved, tmp_path)
-    npz = tmp_path / "r.images.npz"
+    npz = tmp_path / _images_name(saved)
     if kind == "npy":
         np.save(npz.with_suffix(".npy"), np.zeros((1, 2, 4, 32, 32), np.float32))
         os.replace(npz.with_suffix(".npy"), npz)
@@ -225,7 +231,7 @@ def _assert_one_sentence_nothing_written(proc: subprocess.CompletedProcess, fold
 def disk_case(tmp_path_factory: pytest.TempPathFactory, saved: Path) -> Path:
     """A folder with a scored result (and its images), a leaderboard holding it, and a stale old output."""
     folder = tmp_path_factory.mktemp("disk")
-    for name in ("r.json", "r.images.npz"):
+    for name in ("r.json", _images_name(saved)):
         (folder / name).write_bytes((saved.parent / name).read_bytes())
     board = folder / "board"
     (board / "results").mkdir(parents=True)
@@ -247,7 +253,7 @@ def disk_case(tmp_path_factory: pytest.TempPathFactory, saved: Path) -> Path:
 def test_every_writer_on_a_full_disk_says_so_and_leaves_the_old_files(disk_case: Path, tmp_path: Path, command: list[str]) -> None:
     work = tmp_path / "w"
     work.mkdir()
-    for name in ("r.json", "r.images.npz"):
+    for name in ("r.json", _images_name(disk_case / "r.json")):
         (work / name).write_bytes((disk_case / name).read_bytes())
     out = work / "out"
     import shutil

@@ -502,6 +502,7 @@ class Harness:
         return x.shape[0] if x.ndim else "a scalar instead of"
 
     def _invoke(self, method: str, batch: np.ndarray) -> Any:
+        self._check_fits(method, batch)
         arg = self._to_model(batch)
         with user_code(f"{self.name}.{method}()"):
             if self._module:
@@ -530,6 +531,20 @@ class Harness:
             bad = int(np.sum(~np.isfinite(array.reshape(array.shape[0], -1)).all(axis=1))) if array.ndim else 1
             raise ModelOutputError(f"{self.name}.{method}() returned NaN or inf in {bad} of {len(batch)} {what}")
         return array
+
+    def _check_fits(self, method: str, batch: np.ndarray) -> None:
+        """Refuse, in one sentence, values the model's input dtype cannot hold (codes of 1e300 for a float32
+        decoder), rather than hand it inf after a storm of overflow warnings."""
+        dtype = self._numpy_dtype
+        if batch.dtype.kind != "f" or np.finfo(batch.dtype).max <= np.finfo(dtype).max or not batch.size:
+            return
+        peak = float(np.max(np.abs(batch)))
+        if peak > float(np.finfo(dtype).max):
+            what = "codes" if method == "decode" else "inputs"
+            raise ModelOutputError(
+                f"{self.name}.{method}() would be given {what} as large as {peak:.3g}, beyond what its {dtype} inputs hold "
+                f"({float(np.finfo(dtype).max):.3g}); the encoder's codes are too large for this model "
+                "(declare dtype float64 if the model takes it)")
 
     def _to_model(self, batch: np.ndarray) -> Any:
         # Always a fresh copy: a model that changes its input in place (x *= 0.5) must not reach

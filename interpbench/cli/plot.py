@@ -19,7 +19,7 @@ def plot(results, kind, output):  # type: ignore[no-untyped-def]
     """Draw a figure from saved RESULTS (`interpbench run --output` files), without re-scoring.
 
     grid and trajectory draw one result from the decoded images saved beside it
-    (RESULT.images.npz); scatter takes one or more results scored under the same protocol.
+    (RESULT.images.<digest>.npz); scatter takes one or more results scored under the same protocol.
     """
     from ..figures import comparison_figure, save_figure, write_figure
     from ..result import Result

@@ -28,7 +28,7 @@ DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best
 @device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects [default: adapter's own, else NCHW].")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints [default: adapter's own, else -1,1].")
-@click.option("--output", type=click.Path(dir_okay=False), help="Write the full result record (JSON) here, decoded images beside it (.images.npz). With several models: one file per model, OUTPUT's name plus the model's.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the full result record (JSON) here, decoded images beside it (.images.<digest>.npz). With several models: one file per model, OUTPUT's name plus the model's.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--figure", "figures", multiple=True, type=click.Path(dir_okay=False), help="Write a PNG figure (of the first seed) here; repeatable. Kind from --figure-kind, else from the name: *traj* = angle trajectories, *scatter* = scatter, anything else = interpolation grid. With several models: one scatter of them beside the paper's Table 1.")
 @click.option("--figure-kind", type=click.Choice(["grid", "trajectory", "scatter"]), help="Kind of every --figure: grid (rows = interpolations, under each the nearest true lines), trajectory (decoded angle per step vs the ideal path) or scatter (Mean Distance vs Smoothness beside the paper's Table 1).")
@@ -93,20 +93,17 @@ def _output_paths(output: str, names: list[str]) -> list[str]:
 
 
 def _write_outputs(results, targets, figures, figure_kind) -> None:  # type: ignore[no-untyped-def]
-    """Every result record (with its images file) and every figure, all or none: each goes to a temporary file first."""
-    from ..atomic import atomic_paths
+    """Every result record (with its images file) and every figure, all or none (see interpbench.result.save_results)."""
     from ..figures import comparison_figure, figure_kind_for, save_figure, write_figure
+    from ..result import save_results
 
-    files = [r.output_files(t) for r, t in zip(results, targets)]
-    with atomic_paths([path for group in files for path in group] + list(figures)) as tmps:
-        at = 0
-        for result, group in zip(results, files):
-            result.write_files(tmps[at : at + len(group)], group)
-            at += len(group)
-        for figure, tmp in zip(figures, tmps[at:]):
+    def draw(tmps: list[Path]) -> None:
+        for figure, tmp in zip(figures, tmps):
             # The kind comes from the name the user gave, not from the temporary file's name.
             kind = figure_kind_for(figure, figure_kind)
             if len(results) > 1 or kind == "scatter":
                 save_figure(comparison_figure(results), tmp)
             else:
                 write_figure(results[0], tmp, kind)
+
+    save_results(list(zip(results, targets)), others=list(figures), write_others=draw)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..adapters.builtin import BUILTIN_ADAPTERS
-from ..atomic import atomic_path, write_text_atomic
+from ..atomic import atomic_path, atomic_paths, write_text_atomic
 from ..errors import DataError
 from ..metrics import is_collapsed
 from ..result import STORED_METRICS
@@ -40,6 +40,7 @@ __all__ = [
     "check_entry",
     "load_entries",
     "add_entry",
+    "add_entries",
     "entry_id",
     "check_probe_model",
     "check_png",
@@ -456,8 +457,8 @@ def add_entry(root: str | os.PathLike[str], entry: dict[str, Any], figure_source
         return _file_entry(Path(root), entry, figure_source)
 
 
-def _file_entry(root: Path, entry: dict[str, Any], figure_source: str | os.PathLike[str] | None) -> Path:
-    existing = load_entries(root) if (root / RESULTS_DIR).is_dir() else []
+def _new_entry_path(root: Path, entry: dict[str, Any], existing: list[Entry]) -> Path:
+    """Where ``entry`` is filed, once it is known to duplicate none of ``existing`` (by id or checkpoint)."""
     for other in existing:
         if other.id == entry["id"]:
             raise DataError(f"duplicate entry: id {entry['id']!r} is already filed in {other.path}")
@@ -469,6 +470,51 @@ def _file_entry(root: Path, entry: dict[str, Any], figure_source: str | os.PathL
     # The schema's id pattern already keeps the id a plain name; this keeps it so whatever the schema says.
     if target.resolve().parent != results.resolve() or Path(entry["id"]).name != entry["id"]:
         raise DataError(f"entry id {entry['id']!r} would leave {results}; an id is a plain file name")
+    return target
+
+
+def add_entries(root: str | os.PathLike[str], entries: list[dict[str, Any]],
+                files: list[tuple[Path, bytes]] | None = None) -> list[Path]:
+    """File several entries, and write ``files`` (their checkpoints, say) with them, as one step: all or none.
+
+    Every entry is checked first (schema, ids and checkpoints distinct among them and from the
+    filed entries, under the leaderboard's lock); then every file is written to a temporary file,
+    and only when all are written are they renamed into place (``files`` first, so an entry is never
+    filed before what it needs). An error at any point leaves the leaderboard and ``files``' targets as they were.
+    """
+    for entry in entries:
+        check_entry(entry, label=f"entry {entry.get('id')!r}" if isinstance(entry, dict) else "entry")
+    checked: list[Entry] = []
+    for entry in entries:
+        _new_entry_path(Path(root), entry, checked)  # two of the batch that would be one entry are refused too
+        checked.append(Entry(entry, Path(f"<the entry {entry['id']!r} being filed with it>")))
+    with leaderboard_lock(root):
+        root = Path(root)
+        existing = load_entries(root) if (root / RESULTS_DIR).is_dir() else []
+        targets = [_new_entry_path(root, entry, existing) for entry in entries]
+        others = [path for path, _ in files or []]
+        made = [folder for folder in {root / RESULTS_DIR, *(p.parent for p in others)} if not folder.exists()]
+        try:
+            # atomic_paths renames the last target first: the files go in before the entries that refer to them.
+            with atomic_paths([*targets, *others]) as tmps:
+                for entry, tmp in zip(entries, tmps):
+                    tmp.write_text(dumps_record(entry) + "\n", encoding="utf-8")
+                for (_, data), tmp in zip(files or [], tmps[len(targets):]):
+                    tmp.write_bytes(data)
+        except BaseException:
+            for folder in made:
+                try:
+                    folder.rmdir()  # made for this step and left empty by its failure
+                except OSError:
+                    pass
+            raise
+    return targets
+
+
+def _file_entry(root: Path, entry: dict[str, Any], figure_source: str | os.PathLike[str] | None) -> Path:
+    existing = load_entries(root) if (root / RESULTS_DIR).is_dir() else []
+    target = _new_entry_path(root, entry, existing)
+    results = root / RESULTS_DIR
     results.mkdir(exist_ok=True)
     grid = entry.get("figures", {}).get("grid")
     if figure_source is not None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import DataError, ModelOutputError
 
-__all__ = ["flat_codes", "checked_labels", "check_same_width"]
+__all__ = ["flat_codes", "checked_labels", "check_same_width", "common_scale"]
 
 
 def flat_codes(codes: np.ndarray, labels: np.ndarray, what: str) -> np.ndarray:
@@ -42,3 +44,20 @@ def checked_labels(labels: np.ndarray, what: str) -> np.ndarray:
 def check_same_width(train: np.ndarray, test: np.ndarray) -> None:
     if train.shape[1] != test.shape[1]:
         raise ModelOutputError(f"training codes have {train.shape[1]} values per item but test codes {test.shape[1]}")
+
+
+# Codes whose largest magnitude lies outside [2**-332, 2**332] (about 1e-100 .. 1e100) are scaled
+# by a power of two before probing: squares and sums of squares (standardising, SVD, k-means
+# distances) would overflow or underflow float64 otherwise. A power of two changes no digit, and
+# codes inside that range (every model's, in practice) are left exactly as they are.
+_SAFE_EXPONENT = 332
+
+
+def common_scale(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``train`` and ``test`` (finite float64) scaled by one power of two so their largest magnitude is
+    in [0.5, 1), if it lies outside [2**-332, 2**332]; unchanged otherwise."""
+    peak = max(float(np.max(np.abs(train))), float(np.max(np.abs(test))))
+    if peak == 0.0 or 2.0**-_SAFE_EXPONENT <= peak <= 2.0**_SAFE_EXPONENT:
+        return train, test
+    exponent = math.frexp(peak)[1]
+    return np.ldexp(train, -exponent), np.ldexp(test, -exponent)

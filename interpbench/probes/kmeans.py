@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import OptionError
 from .assignment import cluster_accuracy
-from .inputs import check_same_width, checked_labels, flat_codes
+from .inputs import check_same_width, checked_labels, common_scale, flat_codes
 from .whitening import fit_whitening
 
 __all__ = ["kmeans_probe", "DEFAULT_RESTARTS", "DEFAULT_KMEANS_MAX_ITER"]
@@ -44,6 +44,7 @@ def kmeans_probe(
     x_train = flat_codes(train_codes, y_train, "training")
     x_test = flat_codes(test_codes, y_test, "test")
     check_same_width(x_train, x_test)
+    x_train, x_test = common_scale(x_train, x_test)
     n_classes = int(max(y_train.max(), y_test.max())) + 1
     k = n_clusters or n_classes
     if k > x_train.shape[0]:

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from .inputs import check_same_width, checked_labels, flat_codes
+from .inputs import check_same_width, checked_labels, common_scale, flat_codes
 
 __all__ = ["linear_probe", "DEFAULT_MAX_ITER", "DEFAULT_C"]
 
@@ -38,6 +38,7 @@ def linear_probe(
     x_train = flat_codes(train_codes, y_train, "training")
     x_test = flat_codes(test_codes, y_test, "test")
     check_same_width(x_train, x_test)
+    x_train, x_test = common_scale(x_train, x_test)
     if np.unique(y_train).size < 2:
         # One class only: softmax is degenerate; predicting it is the classifier's whole answer.
         return 100.0 * float(np.mean(y_test == y_train[0]))

@@ -7,10 +7,13 @@ and resumes from its last checkpoint. Runs already trained to the grid's budget 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from interpbench.errors import MissingDependencyError, OptionError
 from ..registry import make_config
 from ..training.presets import get_preset
 from .grid import Grid, GridRun
+from .reaper import Reaper
 from .task import finished_summary, train_run
 
 __all__ = ["RayOptions", "ENGINE", "import_ray", "run_sweep", "run_specs"]
@@ -66,12 +70,32 @@ def _connect(ray: Any, options: RayOptions) -> bool:
     """Connect to the cluster or start a local instance; True if this call started Ray."""
     if ray.is_initialized():
         return False
-    if options.address:
-        ray.init(address=options.address, log_to_driver=False)
-    else:
-        # "local" always starts a new instance, never joins one that ray start left running here
-        ray.init(address="local", num_cpus=options.num_cpus, include_dashboard=False, log_to_driver=False)
+    with _sigterm_kept():
+        if options.address:
+            ray.init(address=options.address, log_to_driver=False)
+        else:
+            # "local" always starts a new instance, never joins one that ray start left running here
+            ray.init(address="local", num_cpus=options.num_cpus, include_dashboard=False, log_to_driver=False)
     return True
+
+
+@contextlib.contextmanager
+def _sigterm_kept() -> Iterator[None]:
+    """Put back, after ``ray.init``, the SIGTERM handler it replaces with its own.
+
+    Ray's handler exits at once (status 1, or an abort and a stack dump from its C++ one), so
+    ``kill`` skipped the ``finally`` that shuts Ray down. The CLI's handler turns SIGTERM into an
+    interrupt, as Ctrl-C: the sweep stops, Ray is shut down, the exit status is 130.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        yield
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGTERM, before)
 
 
 def _concurrency(resources: dict[str, float], options: RayOptions, count: int) -> int:
@@ -111,6 +135,9 @@ def run_sweep(grid: Grid, out: str | Path, options: RayOptions = RayOptions(),
         if on_result:
             on_result(spec, results[spec["name"]], dict(counts))
     started = _connect(ray, options)
+    # A local instance this call started dies with the driver, even a driver killed with SIGKILL.
+    reaper = Reaper() if started and not options.address else contextlib.nullcontext()
+    reaper.__enter__()
     start = time.monotonic()
     try:
         resources = {k: float(v) for k, v in ray.cluster_resources().items() if k in ("CPU", "GPU", "memory")}
@@ -140,6 +167,7 @@ def run_sweep(grid: Grid, out: str | Path, options: RayOptions = RayOptions(),
     finally:
         if started:
             ray.shutdown()
+        reaper.__exit__(None, None, None)
     return {"engine": {"name": ENGINE, "version": version, "address": options.address or "local",
                        "cluster_resources": resources, "cpus_per_run": options.cpus_per_run,
                        "gpus_per_run": options.gpus_per_run, "max_concurrent": limit},
