@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import DataError
 
-__all__ = ["read_json", "read_json_object"]
+__all__ = ["read_json", "read_json_object", "strict_json"]
 
 
 class _NonStandard(ValueError):
@@ -73,3 +73,18 @@ def read_json_object(path: str | os.PathLike[str], what: str = "file") -> dict[s
     if not isinstance(data, dict):
         raise DataError(f"{what} {os.fspath(path)!r} does not hold a JSON object")
     return data
+
+
+def strict_json(value: Any) -> Any:
+    """``value`` with NaN and infinities as ``None``, so that ``json.dumps(..., allow_nan=False)`` writes it.
+
+    What interpbench prints or writes is strict JSON (no ``NaN`` literals, which most readers
+    refuse); records built elsewhere (a training summary, a sweep's rows) go through this first.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value

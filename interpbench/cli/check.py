@@ -12,8 +12,8 @@ from ..adapters import LAYOUTS
 from ..limits import MAX_BATCH_SIZE, MAX_STEPS
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
-from .options import (VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, model_options, one_model,
-                      resolve_model, suite_option)
+from .options import (VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, json_option, model_options, one_model,
+                      resolve_model, suite_option, threads_option)
 
 # Exit statuses (README, "Exit codes"): a metric regressed: 1, with the table; the baseline is
 # missing, malformed, of another spec or protocol: 3, one "Error:" line; usage mistakes exit 2,
@@ -38,9 +38,9 @@ EXIT_BAD_BASELINE = 3
 @device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects.")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints.")
-@click.option("--threads", type=click.IntRange(min=1), help="Cap BLAS/OpenMP and torch CPU threads [default: library default].")
+@threads_option()
 @suite_option("Benchmark suite, with --write-baseline and a model [default: lines]; when checking, the baseline's suite is used and a different --suite is refused.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
+@json_option("Print the report as JSON instead of a table.")
 def check(  # type: ignore[no-untyped-def]
     adapter_spec, model_name, checkpoint, overrides, result_path, baseline_path, rtol, atol, two_sided, write_baseline,
     seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, threads, suite, as_json,

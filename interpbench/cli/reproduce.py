@@ -6,7 +6,7 @@ import click
 
 from ..limits import MAX_KIMG, MAX_SECONDS
 
-from .options import FiniteFloat, SeedList, parse_overrides
+from .options import FiniteFloat, SeedList, output_option, parse_overrides, preset_option, thread_limited
 
 
 def _model_list(value: str) -> list[str]:
@@ -19,10 +19,10 @@ def _model_list(value: str) -> list[str]:
 
 
 @click.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Run directory: OUT/<model>/seed-N per run (required unless --unpack).")
+@output_option("Run directory: OUT/<model>/seed-N per run (required unless --unpack).", dest="out_dir", folder=True)
 @click.option("--models", "models", default=None, help="Comma-separated models [default: all seven, ACAI and Baseline first].")
 @click.option("--seeds", type=SeedList(), default=None, help="Training seeds, trained batched per model [default: 0-2; downstream: 0].")
-@click.option("--preset", default=None, help="Budget and evaluation cadence [default: paper; downstream: paper-DATASET, or downstream-cpu for digits].")
+@preset_option("Budget and evaluation cadence [default: paper; downstream: paper-DATASET, or downstream-cpu for digits].")
 @click.option("--kimg", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="Override the preset's budget (kimg of 1,024 images).")
 @click.option("--eval-every", "eval_every", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="kimg between trail evaluations [default: the preset's].")
 @click.option("--eval-pairs", type=click.IntRange(1, 2500), help="Interpolations per trail evaluation [default: the preset's].")
@@ -42,6 +42,7 @@ def _model_list(value: str) -> list[str]:
 @click.option("--latent", "latents", default="256", show_default=True, help="Downstream study: code sizes d_z, comma-separated (the paper: 32, 256, 1024).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Downstream study: directory holding the mnist/svhn/cifar10 files.")
 @click.option("--download", is_flag=True, help="Downstream study: fetch the official files into --data-dir first.")
+@thread_limited()
 def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, batched, overrides, tf32, pack_dir, unpack_dir, runs_out, study, dataset, latents, data_dir, download):  # type: ignore[no-untyped-def]
     """Train the paper's Table 1 set (≥ 3 seeds per model), score, probe and file each model, and compare with the paper.
 
