@@ -34,7 +34,7 @@ def _option(path: str, name: str) -> click.Option | None:
 # Commands that write a file or a folder of results.
 WRITERS = ["run", "probe", "plot", "train", "reproduce", "sweep"]
 # Commands that print results: each takes --json.
-PRINTERS = ["run", "check", "probe", "models", "suites", "train", "sweep", "leaderboard show"]
+PRINTERS = ["run", "check", "probe", "models", "suites", "train", "reproduce", "sweep", "leaderboard show"]
 # Commands whose work is heavy: each takes --threads.
 HEAVY = ["run", "check", "probe", "train", "reproduce"]
 
@@ -108,6 +108,20 @@ def test_train_json_prints_the_summary(tmp_path: Path) -> None:
     assert printed["steps"] == json.loads((out / "summary.json").read_text())["steps"]
 
 
+def test_reproduce_json_prints_each_models_outcome_alone_on_stdout(tmp_path: Path) -> None:
+    board = tmp_path / "lb"
+    board.mkdir()
+    result = CliRunner().invoke(main, [
+        "reproduce", "--output", str(tmp_path / "paper"), "--models", "baseline,dropout", "--seeds", "0", "--preset", "quick",
+        "--kimg", "0.015625", "--leaderboard", str(board), "--minutes", "1e-9", "--json"])  # a time limit already spent
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert [(r["model"], r["status"]) for r in records] == [("baseline", "not started"), ("dropout", "not started")]
+    assert "not finished" in result.stderr
+    refused = CliRunner().invoke(main, ["reproduce", "--unpack", str(board), "--json"])
+    assert refused.exit_code == 2 and "--unpack" in refused.output
+
+
 def test_sweep_address_without_a_cluster_is_one_sentence(tmp_path: Path) -> None:
     pytest.importorskip("ray")
     (tmp_path / "grid.toml").write_text('preset = "quick"\nkimg = 1\nmodels = ["baseline"]\nseeds = [0]\n')
@@ -178,3 +192,14 @@ def test_probe_shows_a_progress_bar_when_asked(capsys) -> None:
     probe("pixels", "lines", train_size=200, restarts=1, progress=True)
     err = capsys.readouterr().err
     assert "probing on lines" in err and "kmeans" in err
+
+
+def test_the_readme_option_table_lists_these_commands() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {m.group(1): set(re.findall(r"`([a-z][a-z ]*[a-z])`", m.group(2)))
+            for m in re.finditer(r"^\| `(--output|--json|--threads N)`[^|]*\| ([^|]*) \|", readme, flags=re.M)}
+    assert rows["--output"] == set(WRITERS)
+    assert rows["--json"] == set(PRINTERS)
+    assert rows["--threads N"] == set(HEAVY)
