@@ -94,3 +94,14 @@ def test_block_runs_as_written(block: str, tmp_path: Path) -> None:
                              capture_output=True, text=True, timeout=900)
         assert res.returncode == 0, f"{command}\n{res.stdout[-3000:]}{res.stderr[-3000:]}"
         assert "Traceback" not in res.stderr, res.stderr
+
+
+def test_the_readme_grid_is_the_one_tests_sweep() -> None:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    from test_sweep import MINIMAL
+
+    (grid,) = re.findall(r"^```toml\n(.*?)^```", README, flags=re.S | re.M)
+    assert tomllib.loads(grid) == tomllib.loads(MINIMAL)
