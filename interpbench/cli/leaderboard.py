@@ -146,7 +146,7 @@ def build(root, check_only):  # type: ignore[no-untyped-def]
 
 @leaderboard.command()
 @_DIR_OPTION
-@json_option("Print the entries as JSON records (one per entry, the columns below) instead of a table.")
+@json_option("Print every entry as a JSON record (every column of interpbench.leaderboard.to_frame()) instead of a table.")
 @click.option("--all-columns", is_flag=True, help="Every column of interpbench.leaderboard.to_frame(), not just the headline ones.")
 def show(root, as_json, all_columns):  # type: ignore[no-untyped-def]
     """Print the leaderboard: rank, model, budget and scores of every entry, per suite and protocol, best first."""
