@@ -33,6 +33,9 @@ __all__ = [
     "DEFAULT_RTOL",
     "DEFAULT_ATOL",
     "MetricCheck",
+    "HEADLINE",
+    "COUNTS",
+    "DEFAULT_PATH_ATOL",
     "CheckReport",
     "baseline_from_result",
     "write_baseline",
@@ -65,6 +68,17 @@ METRICS: dict[str, tuple[str, float]] = {
 DEFAULT_RTOL = 1e-3
 DEFAULT_ATOL = 1e-9
 
+# What fails a check by default: the headline metrics, each within a relative tolerance, and the
+# counts over paths, each within an absolute number of paths. A count moves in whole paths: a
+# 1e-5 weight perturbation sent one path in 768 the long way round, past --rtol 0.01 of the
+# long-way fraction, while Mean Distance moved by ~2e-5 relative: no relative tolerance suits both.
+HEADLINE = ("mean_distance", "smoothness", "geodesic_error")
+COUNTS = ("n_undefined", "long_way_fraction")
+# Paths over the whole protocol (pairs × seeds) a count may grow by.
+DEFAULT_PATH_ATOL = 2.0
+# Every other metric (reconstruction error) is a diagnostic: reported, and failing a check only
+# when a tolerance names it (``--rtol reconstruction_error=0.01``, or the baseline file's).
+
 Tolerances = Mapping[str, float] | float | None
 
 
@@ -77,6 +91,8 @@ class MetricCheck:
     current: float
     rtol: float
     atol: float
+    # False: a diagnostic, reported but not failing the check (see HEADLINE, COUNTS).
+    gated: bool = True
 
     @property
     def allowed(self) -> float:
@@ -109,7 +125,7 @@ class CheckReport:
     @property
     def failures(self) -> list[MetricCheck]:
         bad = ("worse", "better") if self.two_sided else ("worse",)
-        return [c for c in self.checks if c.status in bad]
+        return [c for c in self.checks if c.gated and c.status in bad]
 
     @property
     def passed(self) -> bool:
@@ -121,7 +137,7 @@ class CheckReport:
             "name": self.name, "baseline": self.baseline_path, "passed": self.passed, "two_sided": self.two_sided,
             "warnings": list(self.warnings),
             "checks": [{"metric": c.metric, "baseline": c.baseline, "current": c.current, "rtol": c.rtol, "atol": c.atol,
-                        "allowed": c.allowed, "status": c.status} for c in self.checks],
+                        "allowed": c.allowed, "status": c.status, "gated": c.gated} for c in self.checks],
             "failures": [c.metric for c in self.failures],
         }
 
@@ -134,19 +150,21 @@ class CheckReport:
             diff = c.current - c.baseline
             change = "0" if diff == 0 else f"{diff / abs(c.baseline):+.2e} rel" if c.baseline else f"{diff * scale:+.2e}"
             status = {"ok": "ok", "worse": "WORSE", "better": "better" + (" (FAIL: two-sided)" if self.two_sided else "")}[c.status]
+            if not c.gated and c.status != "ok":
+                status = f"{c.status} (diagnostic, not checked)"
             before, after = f"{c.baseline * scale:.6g}", f"{c.current * scale:.6g}"
             if c.metric == "n_undefined" and self.protocol_size:
                 pairs, n_seeds = self.protocol_size
                 before, after = (f"{round(v * n_seeds)} of {pairs * n_seeds}" for v in (c.baseline, c.current))
-            lines.append(
-                f"{label:<30}{before:>14}{after:>14}{change:>14} "
-                f"{'±' + format(c.allowed * scale, '.2g'):>12}  {status}"
-            )
+            allowed = "±" + format(c.allowed * scale, ".2g")
+            if c.metric in COUNTS and self.protocol_size and c.rtol == 0:
+                allowed = f"+{_paths(c.metric, c.allowed, self.protocol_size):g} paths"
+            lines.append(f"{label:<30}{before:>14}{after:>14}{change:>14} {allowed:>12}  {status}")
         lines.append("")
         if self.passed:
             better = [c.metric for c in self.checks if c.status == "better"]
             note = f"; improved beyond tolerance: {', '.join(better)} (re-record the baseline to lock it in)" if better else ""
-            lines.append(f"PASS: every metric within tolerance of the baseline{note}")
+            lines.append(f"PASS: every checked metric within tolerance of the baseline{note}")
         else:
             what = "moved" if self.two_sided else "worse"
             lines.append(f"FAIL: {len(self.failures)} metric(s) {what} beyond tolerance: {', '.join(c.metric for c in self.failures)}")
@@ -280,6 +298,36 @@ def _tolerance(metric: str, given: Tolerances, from_baseline: Mapping[str, Any],
     return float(value)
 
 
+def _paths(metric: str, value: float, protocol_size: tuple[int, int]) -> float:
+    """A count metric's tolerance (per-seed mean) as paths over the whole protocol."""
+    pairs, n_seeds = protocol_size
+    return value * n_seeds * (pairs if metric == "long_way_fraction" else 1)
+
+
+def _named(metric: str, given: Tolerances, from_baseline: Mapping[str, Any], kind: str) -> float | None:
+    """A tolerance given for ``metric`` by name (not one for every metric), or None."""
+    if isinstance(given, Mapping) and metric in given:
+        return float(given[metric])
+    value = from_baseline.get(metric, {}).get(kind)
+    return None if value is None else value
+
+
+def _metric_check(metric: str, baseline: float, current: float, rtol: Tolerances, atol: Tolerances, tol: Mapping[str, Any],
+                  path_atol: float, size: tuple[int, int]) -> MetricCheck:
+    """One metric's check with the tolerance its kind takes (HEADLINE, COUNTS, or a diagnostic)."""
+    if metric in COUNTS:
+        # Counts move in whole paths: a relative tolerance for every metric does not reach them,
+        # only one naming them; the default is path_atol paths, as the metric's per-seed mean.
+        named_r, named_a = _named(metric, rtol, tol, "rtol"), _named(metric, atol, tol, "atol")
+        per_seed = path_atol / size[1] / (size[0] if metric == "long_way_fraction" else 1)
+        return MetricCheck(metric, baseline, current,
+                           rtol=_tolerance(metric, {metric: named_r if named_r is not None else 0.0}, {}, "rtol", 0.0),
+                           atol=_tolerance(metric, {metric: named_a if named_a is not None else per_seed}, {}, "atol", 0.0))
+    gated = metric in HEADLINE or _named(metric, rtol, tol, "rtol") is not None or _named(metric, atol, tol, "atol") is not None
+    return MetricCheck(metric, baseline, current, rtol=_tolerance(metric, rtol, tol, "rtol", DEFAULT_RTOL),
+                       atol=_tolerance(metric, atol, tol, "atol", DEFAULT_ATOL), gated=gated)
+
+
 def _given_tolerance(metric: str, given: Tolerances, from_baseline: Mapping[str, Any], kind: str, default: float) -> Any:
     if isinstance(given, (int, float)):
         return given
@@ -299,12 +347,19 @@ def compare(
     atol: Tolerances = None,
     two_sided: bool = False,
     baseline_path: str | None = None,
+    path_atol: float = DEFAULT_PATH_ATOL,
 ) -> CheckReport:
     """Compare ``current`` with ``baseline`` metric by metric. The protocols must be identical.
 
     ``rtol``/``atol`` are a number for every metric or a ``{metric: value}`` mapping ('*' = the
-    rest); unset metrics take the baseline file's ``tolerances``, then the defaults.
+    rest); unset metrics take the baseline file's ``tolerances``, then the defaults. The
+    headline metrics (``HEADLINE``) fail beyond them. The counts over paths (``COUNTS``:
+    undefined Smoothness, long-way fraction) fail when they grow by more than ``path_atol``
+    paths over the whole protocol, unless a tolerance names them. Reconstruction error is
+    reported, and fails only when a tolerance names it.
     """
+    if not (isinstance(path_atol, (int, float)) and not isinstance(path_atol, bool) and math.isfinite(path_atol) and path_atol >= 0):
+        raise OptionError(f"path_atol is {path_atol!r}; it must be a finite non-negative number of paths")
     if not isinstance(baseline, Mapping):
         baseline_path = baseline_path or os.fspath(baseline)
         baseline = load_baseline(baseline)
@@ -317,14 +372,9 @@ def compare(
     try:
         mine, theirs = _metrics_of(data), _metrics_of(baseline)
         tol = baseline.get("tolerances", {})
+        size = (int(baseline["protocol"]["pairs"]), len(baseline["protocol"]["seeds"]))
         checks = tuple(
-            MetricCheck(
-                metric=m,
-                baseline=float(theirs[m]["mean"]),
-                current=float(mine[m]["mean"]),
-                rtol=_tolerance(m, rtol, tol, "rtol", DEFAULT_RTOL),
-                atol=_tolerance(m, atol, tol, "atol", DEFAULT_ATOL),
-            )
+            _metric_check(m, float(theirs[m]["mean"]), float(mine[m]["mean"]), rtol, atol, tol, float(path_atol), size)
             for m in METRICS
             if m in mine and m in theirs
         )
@@ -387,13 +437,15 @@ def assert_no_regression(
     rtol: Tolerances = None,
     atol: Tolerances = None,
     two_sided: bool = False,
+    path_atol: float = DEFAULT_PATH_ATOL,
     **harness: Any,
 ) -> CheckReport:
     """For test suites: fail (``AssertionError`` with the before/after table) if a metric regressed.
 
     ``model_or_result`` is a :class:`Result`, a result dict, a path to a result ``.json`` file, or
     anything :func:`interpbench.score` accepts (scored with the baseline's protocol; ``harness``
-    keywords such as ``device`` or ``batch_size`` are passed on). Returns the report on success.
+    keywords such as ``device`` or ``batch_size`` are passed on). Tolerances as :func:`compare`.
+    Returns the report on success.
     """
     path = None if isinstance(baseline, Mapping) else os.fspath(baseline)
     record = load_baseline(baseline) if path is not None else baseline
@@ -402,7 +454,7 @@ def assert_no_regression(
         current = read_json(current, what="result")
     elif not isinstance(current, (Result, Mapping)):
         current = score_like_baseline(current, record, **harness)
-    report = compare(current, record, rtol=rtol, atol=atol, two_sided=two_sided, baseline_path=path)
+    report = compare(current, record, rtol=rtol, atol=atol, two_sided=two_sided, baseline_path=path, path_atol=path_atol)
     if not report.passed:
         raise AssertionError("\n" + report.table())
     return report

@@ -31,28 +31,34 @@ def comparison_table(results: Sequence[Result]) -> str:
     """One row per model: Mean Distance ×10⁻³ and Smoothness (mean ± std over protocol seeds), the
     undefined count, the geodesic error, reconstruction MSE and the sanity warnings. All results share one protocol."""
     check_same_protocol(results)
+    from tabulate import tabulate
+
     p = results[0].protocol
     n_paths = p.pairs * len(p.seeds)
-    width = max(12, *(len(r.name) for r in results)) + 2
-    head = f"{'model':<{width}}{'Mean Distance ×10⁻³':>22}{'Smoothness':>24}{'undefined':>16}{'geodesic error':>20}{'recon MSE':>12}  notes"
+    rows = []
+    for r in results:
+        smooth = r.smoothness
+        recon = [v for v in r.per_seed("reconstruction_error") if v is not None]
+        notes = [w["code"].replace("_", " ") + " warning" for w in r.warnings] + (["collapsed"] if r.collapsed else [])
+        rows.append([
+            r.name,
+            f"{r.mean_distance * 1e3:.4f} ± {r.mean_distance_std * 1e3:.4f}",
+            smoothness_text(None if math.isnan(smooth) else smooth, r.smoothness_std, r.n_undefined, n_paths, "{:.4f}"),
+            f"{r.n_undefined} of {n_paths}",
+            f"{r.geodesic_error:.4f} ± {r.geodesic_error_std:.4f}",
+            f"{sum(recon) / len(recon):.2e}" if recon else "—",
+            ", ".join(notes) or "—",
+        ])
+    # tabulate sizes each column to its widest cell: fixed widths let "undefined (1280 of 1280)"
+    # run into the next column.
+    table = tabulate(rows, headers=["model", "Mean Distance ×10⁻³", "Smoothness", "undefined", "geodesic error", "recon MSE", "notes"],
+                     tablefmt="simple", colalign=("left", "right", "right", "right", "right", "right", "left"), disable_numparse=True)
     lines = [
         f"protocol: {p.path}, {p.pairs} pairs × {p.steps} steps, bank {p.bank_size}, seeds {', '.join(map(str, p.seeds))} "
         "(mean ± std over seeds; lower is better)",
         "",
-        head,
-        "-" * len(head),
+        table,
     ]
-    for r in results:
-        md = f"{r.mean_distance * 1e3:.4f} ± {r.mean_distance_std * 1e3:.4f}"
-        smooth = r.smoothness
-        sm = smoothness_text(None if math.isnan(smooth) else smooth, r.smoothness_std, r.n_undefined, n_paths, "{:.4f}")
-        recon = [v for v in r.per_seed("reconstruction_error") if v is not None]
-        notes = [w["code"].replace("_", " ") + " warning" for w in r.warnings] + (["collapsed"] if r.collapsed else [])
-        lines.append(
-            f"{r.name:<{width}}{md:>22}{sm:>24}{f'{r.n_undefined} of {n_paths}':>16}"
-            f"{f'{r.geodesic_error:.4f} ± {r.geodesic_error_std:.4f}':>20}"
-            f"{(f'{sum(recon) / len(recon):.2e}' if recon else '—'):>12}  {', '.join(notes) or '—'}"
-        )
     return "\n".join(lines)
 
 

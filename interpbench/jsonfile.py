@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import DataError
 
-__all__ = ["read_json", "read_json_object", "dumps_record"]
+__all__ = ["read_json", "read_json_object", "dumps_record", "strict_json"]
 
 
 class _NonStandard(ValueError):
@@ -102,3 +102,18 @@ def _dumps(value: Any, depth: int) -> str:
     if isinstance(value, (list, tuple)) and any(isinstance(v, (dict, list, tuple)) for v in value):
         return "[\n" + ",\n".join(f"{inner}{_dumps(v, depth + 1)}" for v in value) + f"\n{pad}]"
     return json.dumps(value, allow_nan=False)
+
+
+def strict_json(value: Any) -> Any:
+    """``value`` with NaN and infinities as ``None``, so that ``json.dumps(..., allow_nan=False)`` writes it.
+
+    What interpbench prints or writes is strict JSON (no ``NaN`` literals, which most readers
+    refuse); records built elsewhere (a training summary, a sweep's rows) go through this first.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .spec import DEFAULT_STEPS, TEST_SET_SIZE
 
 __all__ = ["MAX_SEEDS", "MAX_SEED", "MAX_PAIRS", "MAX_STEPS", "MAX_KIMG", "MAX_SECONDS", "MAX_RATE", "MAX_BATCH_SIZE",
-           "MAX_WIDTH"]
+           "MAX_WIDTH", "MAX_THREADS"]
 
 # Each protocol seed is a full scoring pass (512 images encoded, 4,096 decoded by default).
 MAX_SEEDS = 1000
@@ -31,3 +31,5 @@ MAX_RATE = 1e12
 MAX_BATCH_SIZE = 65_536
 # Channels, latent sizes, hidden widths and codebook entries of a reference model.
 MAX_WIDTH = 2**16
+# --threads: far above any machine's cores, far below what would exhaust a process table.
+MAX_THREADS = 4096

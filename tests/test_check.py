@@ -177,3 +177,54 @@ def test_result_record_states_its_declaration_and_compare_names_a_difference(ora
     changed["model"]["layout"] = "flat"
     report = compare(changed, interpbench.check.baseline_from_result(record))
     assert report.passed and any("--layout flat" in w and "--layout NHW" in w for w in report.warnings)
+
+
+# ---- what fails by default: headline metrics, counts in whole paths; diagnostics are reported ----
+
+def _moved(result: interpbench.Result, **means: float) -> dict[str, Any]:
+    data = result.to_dict(per_path=False)
+    for metric, delta in means.items():
+        if metric == "n_undefined":
+            data["metrics"][metric]["total"] += delta
+        else:
+            data["metrics"][metric]["mean"] += delta
+    return data
+
+
+def test_counts_move_in_whole_paths_and_a_relative_tolerance_does_not_reach_them(oracle_result, baseline) -> None:
+    paths = SMALL["pairs"] * len(SMALL["seeds"])  # 64 paths over the protocol
+    one_path = 1 / paths  # the long-way fraction (mean over seeds) of one path more
+    flipped = compare(_moved(oracle_result, long_way_fraction=one_path), baseline, rtol=0.01)
+    assert flipped.passed, flipped.table()  # the case: one path flipped, --rtol 0.01
+    assert not compare(_moved(oracle_result, long_way_fraction=3 * one_path), baseline, rtol=0.01).passed
+    assert compare(_moved(oracle_result, long_way_fraction=3 * one_path), baseline, path_atol=3).passed
+    # n_undefined: a count per seed; two more undefined paths pass, three fail
+    assert compare(_moved(oracle_result, n_undefined=2), baseline).passed
+    report = compare(_moved(oracle_result, n_undefined=3), baseline)
+    assert [c.metric for c in report.failures] == ["n_undefined"] and "+2 paths" in report.table()
+    # a tolerance naming the count wins over the path tolerance
+    assert compare(_moved(oracle_result, n_undefined=3), baseline, atol={"n_undefined": 2.0}).passed
+
+
+def test_reconstruction_error_is_a_diagnostic_unless_a_tolerance_names_it(oracle_result, baseline) -> None:
+    worse = _moved(oracle_result, reconstruction_error=1.0)
+    report = compare(worse, baseline)
+    assert report.passed and "diagnostic, not checked" in report.table()
+    assert {c["metric"]: c["gated"] for c in report.to_dict()["checks"]}["reconstruction_error"] is False
+    named = compare(worse, baseline, rtol={"reconstruction_error": 0.01})
+    assert [c.metric for c in named.failures] == ["reconstruction_error"]
+
+
+def test_headline_metrics_still_fail_beyond_a_relative_tolerance(oracle_result, baseline) -> None:
+    report = compare(_moved(oracle_result, smoothness=0.01), baseline, rtol=0.01)
+    assert [c.metric for c in report.failures] == ["smoothness"]
+
+
+def test_path_atol_on_the_command_line(oracle_result, baseline, tmp_path: Path) -> None:
+    result = tmp_path / "r.json"
+    result.write_text(json.dumps(_moved(oracle_result, n_undefined=3)), encoding="utf-8")
+    args = ["check", "--result", str(result), "--baseline", str(baseline)]
+    assert CliRunner().invoke(main, args).exit_code == 1
+    assert CliRunner().invoke(main, [*args, "--path-atol", "3"]).exit_code == 0
+    bad = CliRunner().invoke(main, [*args, "--path-atol", "nan"])
+    assert bad.exit_code == 2

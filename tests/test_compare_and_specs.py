@@ -217,3 +217,25 @@ def test_training_progress_line_never_prints_none():
     line = evaluation_line({"kimg": 16, "mean_distance": 0.03, "smoothness": None, "n_undefined": 64, "pairs": 64,
                             "output_spread": 0.01, "collapsed": True})
     assert "None" not in line and "undefined" in line
+
+
+@pytest.mark.filterwarnings("ignore::interpbench.errors.InterpbenchWarning")
+def test_comparison_columns_stay_apart_when_every_path_is_undefined():
+    # "undefined (1280 of 1280)" once filled its fixed-width column and ran into the next one.
+    import numpy as np
+
+    from interpbench.compare import comparison_table
+
+    line = interpbench.render(np.array([0.3]))[0]
+    constant = (lambda x: np.zeros((len(x), 2)), lambda z: np.repeat(line[None], len(z), axis=0))
+    seeds = [0, 1, 2, 3, 4]
+    results = [interpbench.score(constant, pairs=256, steps=2, seeds=seeds, layout="NHW", name="constant"),
+               interpbench.score("oracle", pairs=256, steps=2, seeds=seeds)]
+    table = comparison_table(results)
+    row = next(r for r in table.splitlines() if r.startswith("constant"))
+    assert "undefined (1280 of 1280)" in row
+    before, _, after = row.partition("undefined (1280 of 1280)")
+    assert before.endswith("  ") and after.startswith("  ")
+    header = next(r for r in table.splitlines() if r.startswith("model"))
+    # right-aligned under its header
+    assert header.index("Smoothness") + len("Smoothness") == row.index("undefined (") + len("undefined (1280 of 1280)")

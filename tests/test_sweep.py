@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -233,3 +235,29 @@ def test_leaderboard_files_one_entry_per_configuration_once(minimal_sweep) -> No
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0 and again.output.count("already filed") == 2
     assert len(load_entries(board)) == 2
+
+
+def test_sweep_results_as_a_dataframe_and_as_json(minimal_sweep) -> None:
+    import pandas as pd
+
+    from reference_models.sweep.results import to_frame
+
+    root, _ = minimal_sweep
+    frame = to_frame(root / "out")
+    table = pd.read_csv(root / "out" / CSV_NAME)
+    assert list(frame.columns) == list(table.columns)
+    assert list(frame["run"]) == list(table["run"])
+    assert np.allclose(frame["final_mean_distance"].astype(float), table["final_mean_distance"])
+    report = CliRunner().invoke(main, ["sweep", str(root / "grid.toml"), "--output", str(root / "out"), "--report", "--json"])
+    assert report.exit_code == 0, report.output
+    records = json.loads(report.output)
+    assert [r["run"] for r in records] == list(frame["run"])
+
+
+def test_sweep_frame_of_a_folder_without_a_sweep_is_one_sentence(tmp_path: Path) -> None:
+    from interpbench.errors import DataError
+    from reference_models.sweep.results import to_frame
+
+    with pytest.raises(DataError, match="run the sweep first"):
+        to_frame(tmp_path)
+

@@ -212,3 +212,16 @@ def test_a_malicious_pickle_is_called_unsafe_not_corrupt(tmp_path: Path, writer:
     result = CliRunner().invoke(main, ["run", "--model", "baseline", "--checkpoint", str(evil), "--pairs", "2"])
     assert result.exit_code == 1 and "not a safe checkpoint file" in result.output and "corrupt" not in result.output
     assert "this must never run" not in capfd.readouterr().out
+
+
+class _ImportsTorchHub:
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (torch.hub.load, ("nobody/nothing", "nothing"))
+
+
+def test_an_unsafe_import_inside_torch_is_called_unsafe_too(tmp_path: Path) -> None:
+    # torch's own allowlist scan, not a "torch.*" prefix test: torch.hub.load is code, not weights.
+    evil = tmp_path / "hub.pt"
+    torch.save({"format": "interpbench-checkpoint", "state_dict": _ImportsTorchHub()}, evil)
+    with pytest.raises(CheckpointError, match=r"is not a safe checkpoint file: loading it would import torch\.hub\.load"):
+        rm.load_trained("baseline", evil)

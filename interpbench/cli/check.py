@@ -9,11 +9,12 @@ import click
 
 from ..errors import DataError, InterpbenchError
 from ..adapters import LAYOUTS
-from ..limits import MAX_BATCH_SIZE, MAX_STEPS
+from ..check import DEFAULT_PATH_ATOL
+from ..limits import MAX_BATCH_SIZE, MAX_PAIRS, MAX_SEEDS, MAX_STEPS
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
-from .options import (VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, model_options, one_model,
-                      resolve_model, suite_option)
+from .options import (VALUE_RANGE_CHOICES, FiniteFloat, SeedList, check_outputs, device_option, echo_warnings, json_option, model_options, one_model,
+                      resolve_model, suite_option, threads_option)
 
 # Exit statuses (README, "Exit codes"): a metric regressed: 1, with the table; the baseline is
 # missing, malformed, of another spec or protocol: 3, one "Error:" line; usage mistakes exit 2,
@@ -28,6 +29,8 @@ EXIT_BAD_BASELINE = 3
 @click.option("--baseline", "baseline_path", required=True, type=click.Path(dir_okay=False), help="Baseline JSON to compare with (or to write, with --write-baseline).")
 @click.option("--rtol", multiple=True, metavar="[METRIC=]X", help="Relative tolerance, for all metrics or one; repeatable. [default: 1e-3]")
 @click.option("--atol", multiple=True, metavar="[METRIC=]X", help="Absolute tolerance (unscaled units), for all metrics or one; repeatable. [default: 1e-9]")
+@click.option("--path-atol", type=FiniteFloat(0, MAX_PAIRS * MAX_SEEDS), default=DEFAULT_PATH_ATOL, show_default=True,
+              help="Paths (over all pairs and seeds) the counts, undefined Smoothness and long-way fraction, may grow by.")
 @click.option("--two-sided", is_flag=True, help="Also fail when a metric improved beyond tolerance (a reproducibility check).")
 @click.option("--write-baseline", is_flag=True, help="Record the score as the baseline instead of checking it (overwrites).")
 @click.option("--seeds", "seed_range", type=SeedList(), default="0-2", show_default=True, help="Protocol seeds, with --write-baseline and a model only.")
@@ -38,20 +41,22 @@ EXIT_BAD_BASELINE = 3
 @device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects.")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints.")
-@click.option("--threads", type=click.IntRange(min=1), help="Cap BLAS/OpenMP and torch CPU threads [default: library default].")
+@threads_option()
 @suite_option("Benchmark suite, with --write-baseline and a model [default: lines]; when checking, the baseline's suite is used and a different --suite is refused.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
+@json_option("Print the report as JSON instead of a table.")
 def check(  # type: ignore[no-untyped-def]
     adapter_spec, model_name, checkpoint, overrides, result_path, baseline_path, rtol, atol, two_sided, write_baseline,
-    seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, threads, suite, as_json,
+    path_atol, seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, threads, suite, as_json,
 ):
     """Compare a model's score with BASELINE; exit 1 with a before/after table if a metric got worse,
     3 if the baseline is missing, malformed or not comparable.
 
-    Tolerances: a metric fails when current > baseline + atol + rtol·|baseline|. Give them for
-    all metrics (--rtol 0.01) or per metric (--rtol smoothness=0.05 --atol mean_distance=1e-6);
-    metrics: mean_distance (unscaled), smoothness, long_way_fraction, reconstruction_error,
-    n_undefined. Improvements beyond tolerance pass and are reported (fail with --two-sided).
+    Checked: the headline metrics (mean_distance unscaled, smoothness, geodesic_error) fail when
+    current > baseline + atol + rtol·|baseline|, tolerances for all (--rtol 0.01) or per metric
+    (--rtol smoothness=0.05); the counts over paths (n_undefined, long_way_fraction) when they grow
+    by more than --path-atol paths, unless a tolerance names them; reconstruction_error is reported,
+    and checked only when a tolerance names it. Improvements beyond tolerance pass and are
+    reported (fail with --two-sided).
     """
     from ..check import (baseline_declaration, compare, load_baseline, parse_tolerances, protocol_of, score_like_baseline,
                          write_baseline as write)
@@ -96,7 +101,8 @@ def check(  # type: ignore[no-untyped-def]
         with echo_warnings():
             current = score_like_baseline(target, baseline, progress=None, model_info=model_info, **harness)
     try:
-        report = compare(current, baseline, rtol=rtols, atol=atols, two_sided=two_sided, baseline_path=baseline_path)
+        report = compare(current, baseline, rtol=rtols, atol=atols, two_sided=two_sided, baseline_path=baseline_path,
+                         path_atol=path_atol)
     except DataError as exc:  # another protocol or spec: this baseline cannot judge this score
         _bad_baseline(exc)
     click.echo(json.dumps(report.to_dict(), indent=1, allow_nan=False) if as_json else report.table())

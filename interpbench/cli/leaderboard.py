@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..limits import MAX_KIMG, MAX_RATE, MAX_SECONDS
-from .options import FiniteFloat
+from .options import FiniteFloat, json_option, preset_option
 
 _DIR_OPTION = click.option(
     "--leaderboard", "--dir", "root", type=click.Path(file_okay=False),
     help="Leaderboard folder (holds results/, figures/, README.md, index.html) [default: the repository's "
          "leaderboard/, found from the working directory upwards].",
 )
+
+
+@contextmanager
+def _stages(total: int, what: str) -> Iterator[Callable[[str], None]]:
+    """A progress bar of named stages on a terminal (stderr; nothing when piped): `add` and `build`
+    took 5-17 s without a word."""
+    from tqdm.auto import tqdm
+
+    with tqdm(total=total, desc=what, unit="step", disable=None, leave=False) as bar:
+        def advance(stage: str) -> None:
+            bar.set_postfix_str(stage)
+            bar.update(1)
+
+        yield advance
 
 
 def _root(given: str | None) -> str:
@@ -43,7 +60,7 @@ def leaderboard() -> None:
 @_DIR_OPTION
 @click.option("--probes", "probe_files", multiple=True, type=click.Path(dir_okay=False), help="Probe accuracies (a probe record or {\"dataset/probe\": percent}); repeatable.")
 @click.option("--figure", type=click.Path(dir_okay=False), help="Interpolation grid PNG (from `interpbench run --figure`) to show with the entry.")
-@click.option("--preset", help="Training preset, if the result's model record does not name it.")
+@preset_option("Training preset, if the result's model record does not name it (custom: a budget of your own).", extra=("custom",))
 @click.option("--kimg", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="Training budget in kimg, if the result does not say.")
 @click.option("--training-hardware", help="Hardware the model was trained on.")
 @click.option("--wall-clock", "wall_clock_s", type=FiniteFloat(0, MAX_SECONDS), help="Training wall-clock time in seconds.")
@@ -58,14 +75,32 @@ def add(results, root, probe_files, figure, preset, kimg, training_hardware, wal
     A file that already is a leaderboard entry (format interpbench-leaderboard-entry) is
     validated and filed as it is. A malformed or duplicate entry is rejected; nothing is written.
     """
-    from ..leaderboard.entries import (
-        ENTRY_FORMAT, FIGURES_DIR, add_entry, check_entry, check_png, check_probe_model, entry_from_results, probe_accuracies, read_json,
-    )
+    from ..leaderboard.entries import add_entry, check_png, read_json
 
     root = _root(root)
     if figure:
         check_png(figure)  # --dry-run too: a missing figure is a mistake whether or not anything is written
-    records = [read_json(p, what="result") for p in results]
+    with _stages(3, "leaderboard add") as stage:
+        stage(f"reading {len(results)} result file(s)")
+        records = [read_json(p, what="result") for p in results]
+        stage("building the entry (bootstrap intervals)")
+        entry = _entry(records, results, probe_files, figure, preset, kimg, training_hardware, wall_clock_s, samples_per_s, kind,
+                       entry_id, notes)
+        if dry_run:
+            click.echo(f"valid: {entry['id']} (not written: --dry-run)")
+            return
+        stage("checking it against the filed entries")
+        target = add_entry(root, entry, figure_source=figure)
+    click.echo(f"added {entry['id']} -> {target}")
+
+
+def _entry(records, results, probe_files, figure, preset, kimg, training_hardware, wall_clock_s, samples_per_s, kind,  # type: ignore[no-untyped-def]
+           entry_id, notes) -> dict[str, Any]:
+    """The entry `add` files: a ready-made entry as it is, else one built from result records (and probes, figure)."""
+    from ..leaderboard.entries import (
+        ENTRY_FORMAT, FIGURES_DIR, check_entry, check_probe_model, entry_from_results, probe_accuracies, read_json,
+    )
+
     if any(isinstance(r, dict) and r.get("format") == ENTRY_FORMAT for r in records):
         if len(records) != 1 or probe_files or figure or preset or kimg or entry_id:
             raise click.UsageError("a ready-made leaderboard entry is filed on its own, without other options")
@@ -85,11 +120,7 @@ def add(results, root, probe_files, figure, preset, kimg, training_hardware, wal
             entry["figures"] = {"grid": f"{FIGURES_DIR}/{entry['id']}.grid.png"}
         if probes or figure:
             check_entry(entry)
-    if dry_run:
-        click.echo(f"valid: {entry['id']} (not written: --dry-run)")
-        return
-    target = add_entry(root, entry, figure_source=figure)
-    click.echo(f"added {entry['id']} -> {target}")
+    return entry
 
 
 @leaderboard.command()
@@ -108,8 +139,34 @@ def build(root, check_only):  # type: ignore[no-untyped-def]
             sys.exit(1)
         click.echo("leaderboard pages are up to date")
         return
-    pages = build_pages(root)
+    with _stages(3, "leaderboard build") as stage:
+        pages = build_pages(root, on_stage=stage)
     click.echo(f"wrote {', '.join(str(Path(root) / n) for n in pages)} and {Path(root) / 'figures' / 'scatter.png'}")
+
+
+@leaderboard.command()
+@_DIR_OPTION
+@json_option("Print every entry as a JSON record (every column of interpbench.leaderboard.to_frame()) instead of a table.")
+@click.option("--all-columns", is_flag=True, help="Every column of interpbench.leaderboard.to_frame(), not just the headline ones.")
+def show(root, as_json, all_columns):  # type: ignore[no-untyped-def]
+    """Print the leaderboard: rank, model, budget and scores of every entry, per suite and protocol, best first."""
+    from ..leaderboard.frame import to_frame
+
+    frame = to_frame(_root(root))
+    if as_json:
+        click.echo(frame.to_json(orient="records", indent=1, double_precision=15, force_ascii=False))  # NaN: null, strict JSON
+        return
+    if not all_columns:
+        frame = frame[_SHOW_COLUMNS].copy()
+        frame["mean_distance"] = frame["mean_distance"] * 1e3  # the paper prints Mean Distance ×10⁻³
+        frame = frame.rename(columns={"mean_distance": "mean_distance_e3"})
+    for (suite, protocol), group in frame.groupby(["suite", "protocol"], sort=False):
+        click.echo(f"{suite} benchmark, {protocol}")
+        click.echo(group.drop(columns=["suite", "protocol"]).to_string(index=False, na_rep="—", float_format=lambda v: f"{v:.4g}"))
+        click.echo("")
+
+
+_SHOW_COLUMNS = ["suite", "protocol", "rank", "model", "preset", "kimg", "mean_distance", "smoothness", "geodesic_error", "n_undefined"]
 
 
 @leaderboard.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -13,10 +14,11 @@ from typing import Any
 import click
 
 from ..errors import OptionError
-from ..limits import MAX_SEED, MAX_SEEDS
+from ..limits import MAX_SEED, MAX_SEEDS, MAX_THREADS
 
 __all__ = ["SeedList", "FiniteFloat", "check_outputs", "parse_seeds", "parse_overrides", "model_options", "resolve_model", "one_model",
-           "resolve_models", "echo_warnings", "device_option", "suite_option", "VALUE_RANGE_CHOICES", "MAX_SEEDS", "MAX_SEED"]
+           "resolve_models", "echo_warnings", "device_option", "suite_option", "output_option", "threads_option", "json_option",
+           "preset_option", "thread_limited", "VALUE_RANGE_CHOICES", "MAX_SEEDS", "MAX_SEED"]
 
 # --value-range choices: the harness's ranges and "auto" (inferred from the decoded endpoints).
 VALUE_RANGE_CHOICES = ("-1,1", "0,1", "0,255", "auto")
@@ -107,6 +109,50 @@ def check_outputs(*groups: list[tuple[str, str]]) -> None:
         if resolved in seen:
             raise OptionError(f"{seen[resolved]} and {option} both name {path!r}; give each output its own file")
         seen[resolved] = option
+
+
+def output_option(help_text: str, *, dest: str = "output", folder: bool = False, required: bool = False) -> Any:
+    """``--output`` on every command that writes, with ``--out`` as its alias on all of them.
+
+    The commands once disagreed (``run --output`` vs ``train --out``); both names now work
+    everywhere, so neither is ever "no such option". ``folder``: a run directory, not a file.
+    """
+    kind = click.Path(file_okay=False) if folder else click.Path(dir_okay=False)
+    return click.option("--output", "--out", dest, type=kind, required=required, help=help_text)
+
+
+def threads_option(help_text: str = "Cap BLAS/OpenMP and torch CPU threads [default: library default].") -> Any:
+    """``--threads N`` on every command whose work is heavy (scoring, probing, training)."""
+    return click.option("--threads", type=click.IntRange(1, MAX_THREADS), help=help_text)
+
+
+def thread_limited(help_text: str = "Cap torch's and BLAS/OpenMP CPU threads for the whole command [default: library default].") -> Any:
+    """``--threads N`` for a command whose work is not one ``score()`` call (training, reproduce): the whole
+    command body runs under :func:`interpbench.threads.limit_threads`."""
+
+    def decorate(command: Any) -> Any:
+        @functools.wraps(command)
+        def limited(*args: Any, threads: int | None = None, **kwargs: Any) -> Any:
+            from ..threads import limit_threads
+
+            with limit_threads(threads):
+                return command(*args, **kwargs)
+
+        return threads_option(help_text)(limited)
+
+    return decorate
+
+
+def json_option(help_text: str = "Print JSON instead of a table.") -> Any:
+    """``--json`` on every command that prints results: the same records, machine-readable, on stdout."""
+    return click.option("--json", "as_json", is_flag=True, help=help_text)
+
+
+def preset_option(help_text: str, *, extra: tuple[str, ...] = ()) -> Any:
+    """``--preset``, a fixed choice of the training presets (plus ``extra`` names), so a typo is a usage error."""
+    from reference_models.training.presets import PRESETS
+
+    return click.option("--preset", type=click.Choice([*PRESETS, *extra]), help=help_text)
 
 
 def suite_option(help_text: str = "Benchmark suite (`interpbench suites` lists them) [default: lines].") -> Any:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..figures import FIGURE_KINDS
+from .options import output_option
 
 
 @click.command()
@@ -14,7 +15,7 @@ from ..figures import FIGURE_KINDS
 @click.option("--kind", type=click.Choice(FIGURE_KINDS), default="grid", show_default=True,
               help="grid: rows = interpolations, under each the nearest true lines; trajectory: decoded angle per step "
                    "vs the ideal path; scatter: Mean Distance vs Smoothness of every RESULT beside the paper's Table 1.")
-@click.option("--output", type=click.Path(dir_okay=False), help="PNG to write [default: RESULT's name with .KIND.png; for several results, scatter.png beside the first].")
+@output_option("PNG to write [default: RESULT's name with .KIND.png; for several results, scatter.png beside the first].")
 def plot(results, kind, output):  # type: ignore[no-untyped-def]
     """Draw a figure from saved RESULTS (`interpbench run --output` files), without re-scoring.
 

@@ -8,8 +8,8 @@ from ..adapters import LAYOUTS
 from ..datasets import DATASETS
 from ..limits import MAX_BATCH_SIZE, MAX_SEED
 from ..probes.kmeans import DEFAULT_RESTARTS
-from .options import (VALUE_RANGE_CHOICES, check_outputs, device_option, echo_warnings, model_options, one_model, resolve_model,
-                      suite_option)
+from .options import (VALUE_RANGE_CHOICES, check_outputs, device_option, echo_warnings, json_option, model_options, one_model,
+                      output_option, resolve_model, suite_option, threads_option)
 
 
 @click.command()
@@ -27,9 +27,9 @@ from .options import (VALUE_RANGE_CHOICES, check_outputs, device_option, echo_wa
 @device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects [default: adapter's own, else NCHW].")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from decoded line images [default: adapter's own, else -1,1].")
-@click.option("--threads", type=click.IntRange(min=1), help="Cap the probes' BLAS/OpenMP threads [default: library default].")
-@click.option("--output", type=click.Path(dir_okay=False), help="Write the result record (JSON) here.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@threads_option("Cap the probes' BLAS/OpenMP and torch threads [default: library default].")
+@output_option("Write the result record (JSON) here.")
+@json_option()
 def probe(adapter_spec, model_name, checkpoint, overrides, dataset, suite, data_dir, download, probe_kind, seed, train_size, restarts, with_pixels, batch_size, device, layout, value_range, threads, output, as_json):  # type: ignore[no-untyped-def]
     """Probe a model's codes on a labelled data set: linear classifier and k-means accuracy (%)."""
     from ..probes import probe as run_probe

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import json
+from typing import Any
+
 import click
 
 from ..limits import MAX_KIMG, MAX_SECONDS
 
-from .options import FiniteFloat, SeedList, parse_overrides
+from ..jsonfile import strict_json
+from .options import FiniteFloat, SeedList, json_option, output_option, parse_overrides, preset_option, thread_limited
 
 
 def _model_list(value: str) -> list[str]:
@@ -19,10 +25,10 @@ def _model_list(value: str) -> list[str]:
 
 
 @click.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Run directory: OUT/<model>/seed-N per run (required unless --unpack).")
+@output_option("Run directory: OUT/<model>/seed-N per run (required unless --unpack).", dest="out_dir", folder=True)
 @click.option("--models", "models", default=None, help="Comma-separated models [default: all seven, ACAI and Baseline first].")
 @click.option("--seeds", type=SeedList(), default=None, help="Training seeds, trained one after another per model [default: 0-2; downstream: 0].")
-@click.option("--preset", default=None, help="Budget and evaluation cadence [default: paper; downstream: paper-DATASET, or downstream-cpu for digits].")
+@preset_option("Budget and evaluation cadence [default: paper; downstream: paper-DATASET, or downstream-cpu for digits].")
 @click.option("--kimg", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="Override the preset's budget (kimg of 1,024 images).")
 @click.option("--eval-every", "eval_every", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="kimg between trail evaluations [default: the preset's].")
 @click.option("--eval-pairs", type=click.IntRange(1, 2500), help="Interpolations per trail evaluation [default: the preset's].")
@@ -42,7 +48,9 @@ def _model_list(value: str) -> list[str]:
 @click.option("--latent", "latents", default="256", show_default=True, help="Downstream study: code sizes d_z, comma-separated (the paper: 32, 256, 1024).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Downstream study: directory holding the mnist/svhn/cifar10 files.")
 @click.option("--download", is_flag=True, help="Downstream study: fetch the official files into --data-dir first.")
-def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, batched, overrides, tf32, pack_dir, unpack_dir, runs_out, study, dataset, latents, data_dir, download):  # type: ignore[no-untyped-def]
+@json_option("Print what happened to each model (status, runs with their summaries, entry filed) as JSON; progress goes to stderr.")
+@thread_limited()
+def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, batched, overrides, tf32, pack_dir, unpack_dir, runs_out, study, dataset, latents, data_dir, download, as_json):  # type: ignore[no-untyped-def]
     """Train the paper's Table 1 set (≥ 3 seeds per model), score, probe and file each model, and compare with the paper.
 
     Each model's seeds train one after another (--batched: as one batched computation). With --minutes the training
@@ -50,7 +58,11 @@ def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minu
     """
     from reference_models.reproduce import PAPER_ORDER, reproduce as run_reproduce
 
+    # With --json, stdout holds only the JSON record; what reproduce says as it goes is on stderr.
+    echo = functools.partial(click.echo, err=as_json)
     if unpack_dir is not None:
+        if as_json:
+            raise click.UsageError("--json reports the runs reproduce trains; --unpack files a pack and trains nothing")
         if out_dir or pack_dir:
             raise click.UsageError("--unpack files a pack: give it without --out and --pack")
         from reference_models.pack import unpack
@@ -62,8 +74,10 @@ def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minu
     if study == "downstream":
         if pack_dir:
             raise click.UsageError("--pack packs the Table 1 study; give --study downstream without it")
-        _downstream(out_dir, models, seeds, preset, kimg, eval_every, minutes, leaderboard_dir, restarts, device, overrides,
-                    dataset, latents, data_dir, download)
+        runs = _downstream(out_dir, models, seeds, preset, kimg, eval_every, minutes, leaderboard_dir, restarts, device, overrides,
+                           dataset, latents, data_dir, download, echo)
+        if as_json:
+            _print_json(runs)
         return
     if dataset or data_dir or download:
         raise click.UsageError("--dataset, --data-dir and --download belong to --study downstream")
@@ -73,11 +87,19 @@ def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minu
         out_dir, models=_model_list(models) if models else PAPER_ORDER, seeds=seeds or [0, 1, 2], preset=preset or "paper", kimg=kimg,
         minutes=minutes, leaderboard=leaderboard_dir, device=device, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
         score_seeds=score_seeds, probe_restarts=restarts, config=parse_overrides(overrides) or None, progress=None,
-        batched=batched, echo=click.echo, pack=pack_dir, tf32=tf32,
+        batched=batched, echo=echo, pack=pack_dir, tf32=tf32,
     )
     pending = [o.model for o in outcomes if o.status in ("stopped", "not started")]
     if pending:
-        click.echo(f"not finished: {', '.join(pending)}; continue with the same command")
+        echo(f"not finished: {', '.join(pending)}; continue with the same command")
+    if as_json:
+        _print_json(outcomes)
+
+
+def _print_json(items: list[Any]) -> None:
+    """Dataclass records (each model's outcome, or each downstream run) as strict JSON on stdout."""
+    records = [item.to_dict() if hasattr(item, "to_dict") else dataclasses.asdict(item) for item in items]
+    click.echo(json.dumps(strict_json(records), indent=1, allow_nan=False, default=str))
 
 
 def _d_z_list(text: str) -> list[int]:
@@ -91,7 +113,7 @@ def _d_z_list(text: str) -> list[int]:
 
 
 def _downstream(out_dir, models, seeds, preset, kimg, eval_every, minutes, leaderboard_dir, restarts, device, overrides,  # type: ignore[no-untyped-def]
-                dataset, latents, data_dir, download) -> None:
+                dataset, latents, data_dir, download, echo) -> list[Any]:
     from reference_models.downstream import DOWNSTREAM_ORDER, downstream
 
     if not dataset:
@@ -102,8 +124,9 @@ def _downstream(out_dir, models, seeds, preset, kimg, eval_every, minutes, leade
         out_dir, dataset=dataset, d_zs=_d_z_list(latents), models=_model_list(models) if models else DOWNSTREAM_ORDER,
         seeds=seeds or [0], preset=preset, kimg=kimg, data_dir=data_dir, download=download, minutes=minutes,
         leaderboard=leaderboard_dir, restarts=restarts, device=device, eval_every_kimg=eval_every,
-        config=parse_overrides(overrides) or None, progress=None, echo=click.echo,
+        config=parse_overrides(overrides) or None, progress=None, echo=echo,
     )
     pending = [f"{r.model} d_z={r.d_z}" for r in runs if r.status in ("stopped", "not started")]
     if pending:
-        click.echo(f"not finished: {', '.join(pending)}; continue with the same command")
+        echo(f"not finished: {', '.join(pending)}; continue with the same command")
+    return runs

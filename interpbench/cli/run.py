@@ -11,8 +11,8 @@ from ..adapters import LAYOUTS
 from ..limits import MAX_BATCH_SIZE, MAX_SEED, MAX_STEPS
 from ..paths import PATH_KINDS
 from ..spec import DEFAULT_PAIRS, DEFAULT_STEPS, TEST_SET_SIZE
-from .options import (VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, model_options, resolve_models,
-                      suite_option)
+from .options import (VALUE_RANGE_CHOICES, SeedList, check_outputs, device_option, echo_warnings, json_option, model_options,
+                      output_option, resolve_models, suite_option, threads_option)
 
 DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best model, bundled
 
@@ -28,15 +28,16 @@ DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best
 @device_option
 @click.option("--layout", type=click.Choice(sorted(LAYOUTS)), help="Input layout the adapter expects [default: adapter's own, else NCHW].")
 @click.option("--value-range", type=click.Choice(VALUE_RANGE_CHOICES), help="Pixel range the adapter uses; auto: inferred from the decoded endpoints [default: adapter's own, else -1,1].")
-@click.option("--output", type=click.Path(dir_okay=False), help="Write the full result record (JSON) here, decoded images beside it (.images.<digest>.npz). With several models: one file per model, OUTPUT's name plus the model's.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@output_option("Write the full result record (JSON) here, decoded images beside it (.images.<digest>.npz; --no-images: none). With several models: one file per model, OUTPUT's name plus the model's.")
+@click.option("--images/--no-images", "save_images", default=True, show_default=True, help="Write the decoded images beside each --output record (about 2.6 MB per protocol seed; `plot` draws from them).")
+@json_option()
 @click.option("--figure", "figures", multiple=True, type=click.Path(dir_okay=False), help="Write a PNG figure (of the first seed) here; repeatable. Kind from --figure-kind, else from the name: *traj* = angle trajectories, *scatter* = scatter, anything else = interpolation grid. With several models: one scatter of them beside the paper's Table 1.")
 @click.option("--figure-kind", type=click.Choice(["grid", "trajectory", "scatter"]), help="Kind of every --figure: grid (rows = interpolations, under each the nearest true lines), trajectory (decoded angle per step vs the ideal path) or scatter (Mean Distance vs Smoothness beside the paper's Table 1).")
 @click.option("--name", "names", multiple=True, help="Display name of the model in tables, figures and its leaderboard id; with several models, once per model (adapters first, then --model, in order).")
 @click.option("--strict", is_flag=True, help="Fail, instead of warning, when the decoded endpoints fall outside the declared value range or reconstruct worse than the mean image.")
-@click.option("--threads", type=click.IntRange(min=1), help="Cap BLAS/OpenMP and torch CPU threads [default: library default].")
+@threads_option()
 @suite_option()
-def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, output, as_json, figures, figure_kind, names, strict, threads, suite):  # type: ignore[no-untyped-def]
+def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, output, save_images, as_json, figures, figure_kind, names, strict, threads, suite):  # type: ignore[no-untyped-def]
     """Score an encode/decode pair on a benchmark suite (default: the paper's lines): Mean Distance,
     Smoothness, geodesic error.
 
@@ -59,10 +60,10 @@ def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, 
             results.append(score(
                 target, seeds=seeds, pairs=pairs, steps=steps, path=path_kind, batch_size=batch_size, device=device,
                 layout=layout, value_range=value_range, name=label, progress=None, model_info=model_info,
-                strict=strict, threads=threads, suite=suite, keep_images=bool(targets or figures),  # images only for files that need them
+                strict=strict, threads=threads, suite=suite, keep_images=bool((targets and save_images) or figures),  # only for files that need them
             ))
     if targets or figures:
-        _write_outputs(results, targets, figures, figure_kind)
+        _write_outputs(results, targets, figures, figure_kind, save_images)
     if as_json:
         records = [r.to_json(per_path=False) for r in results]
         click.echo(records[0] if len(records) == 1 else "[\n" + ",\n".join(records) + "\n]")
@@ -92,7 +93,7 @@ def _output_paths(output: str, names: list[str]) -> list[str]:
     return out
 
 
-def _write_outputs(results, targets, figures, figure_kind) -> None:  # type: ignore[no-untyped-def]
+def _write_outputs(results, targets, figures, figure_kind, save_images: bool = True) -> None:  # type: ignore[no-untyped-def]
     """Every result record (with its images file) and every figure, all or none (see interpbench.result.save_results)."""
     from ..figures import comparison_figure, figure_kind_for, save_figure, write_figure
     from ..result import save_results
@@ -106,4 +107,4 @@ def _write_outputs(results, targets, figures, figure_kind) -> None:  # type: ign
             else:
                 write_figure(results[0], tmp, kind)
 
-    save_results(list(zip(results, targets)), others=list(figures), write_others=draw)
+    save_results(list(zip(results, targets)), others=list(figures), write_others=draw, images=save_images)

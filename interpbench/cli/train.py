@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 
 import click
 
+from ..jsonfile import strict_json
 from ..limits import MAX_KIMG, MAX_SEED
 
-from .options import FiniteFloat, SeedList, parse_overrides
+from .options import FiniteFloat, SeedList, json_option, output_option, parse_overrides, preset_option, threads_option
 
 # What a shell reports for a process ended by Ctrl-C (128 + SIGINT).
 EXIT_INTERRUPTED = 130
@@ -17,11 +19,11 @@ EXIT_INTERRUPTED = 130
 
 @click.command()
 @click.argument("model")
-@click.option("--preset", help="Budget and evaluation cadence: quick, cpu or paper [default: quick; a resumed run keeps its own].")
+@preset_option("Budget and evaluation cadence (`interpbench models` describes each) [default: quick; a resumed run keeps its own].")
 @click.option("--kimg", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="Training budget in kimg (1 kimg = 1,024 images, as in the paper's code) [default: the preset's].")
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True, help="Training seed (weights, data stream, noise).")
 @click.option("--seeds", type=SeedList(), help="Train several seeds together, batched, e.g. 0-2 (each into OUT/seed-N).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Run directory [default: runs/MODEL-PRESET-sSEED, with --seeds runs/MODEL-PRESET].")
+@output_option("Run directory [default: runs/MODEL-PRESET-sSEED, with --seeds runs/MODEL-PRESET].", dest="out_dir", folder=True)
 @click.option("--device", help="Torch device [default: cuda if available, else cpu].")
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt if it exists, with the run's own preset, config and evaluation settings.")
 @click.option("--eval-every", "eval_every", type=FiniteFloat(0, MAX_KIMG, min_open=True), help="kimg between trail evaluations [default: the preset's].")
@@ -34,7 +36,9 @@ EXIT_INTERRUPTED = 130
 @click.option("--dataset", help="Train on a labelled data set's training part: digits, mnist, svhn or cifar10 [default: the line stream; a resumed run keeps its own].")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Directory holding the mnist/svhn/cifar10 files.")
 @click.option("--download", is_flag=True, help="Fetch the official mnist/svhn/cifar10 files into --data-dir and verify their checksums.")
-def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every, eval_pairs, bf16, channels_last, cuda_graph, tf32, overrides, dataset, data_dir, download):  # type: ignore[no-untyped-def]
+@threads_option("Cap torch's and BLAS/OpenMP CPU threads while training [default: library default].")
+@json_option("Print each run's summary (summary.json) as JSON instead of the text report.")
+def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every, eval_pairs, bf16, channels_last, cuda_graph, tf32, overrides, dataset, data_dir, download, threads, as_json):  # type: ignore[no-untyped-def]
     """Train reference MODEL (see `interpbench models`) and print its final benchmark score.
 
     With --seeds, the runs of those seeds train together as one batched computation, each in
@@ -56,17 +60,25 @@ def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every,
     where = f"{dataset.partition(':')[0]}-" if dataset else ""
     default_out = f"runs/{where}{key}-{preset or 'quick'}-s{seed}" if not seeds else f"runs/{where}{key}-{preset or 'quick'}"
     out_dir = out_dir or default_out
+    from ..threads import limit_threads
+
     try:
-        result = run_training(key, out_dir, preset=preset, kimg=kimg, seed=seed, seeds=seeds or None,
-                              device=device, resume=resume, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
-                              config=parse_overrides(overrides) or None, progress=None, bf16=bf16,
-                              channels_last=channels_last, cuda_graph=cuda_graph, tf32=tf32, dataset=dataset, data_dir=data_dir,
-                              download=download)
+        with limit_threads(threads):
+            result = run_training(key, out_dir, preset=preset, kimg=kimg, seed=seed, seeds=seeds or None,
+                                  device=device, resume=resume, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
+                                  config=parse_overrides(overrides) or None, progress=None, bf16=bf16,
+                                  channels_last=channels_last, cuda_graph=cuda_graph, tf32=tf32, dataset=dataset, data_dir=data_dir,
+                                  download=download)
     except TrainingInterrupted as stopped:
         click.echo(str(stopped), err=True)
         click.echo(f"continue it with: {resume_command(key, out_dir, seeds or [seed], device, bf16, batched=bool(seeds))}", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    for run in result if isinstance(result, list) else [result]:
+    runs = result if isinstance(result, list) else [result]
+    if as_json:
+        records = [run.to_dict() for run in runs]
+        click.echo(json.dumps(strict_json(records[0] if len(records) == 1 else records), indent=1, allow_nan=False))
+        return
+    for run in runs:
         report_run(run)
 
 

@@ -2,13 +2,17 @@
 
 An autoencoder is either a model with ``encoder`` and ``decoder`` sub-models (as attributes or
 as layers of those names, which survives a ``.keras`` save) or an ``(encoder, decoder)`` pair.
-Any Keras backend works (torch, JAX, TensorFlow): inputs are NumPy arrays, outputs are read
-back with ``keras.ops.convert_to_numpy``. The layout comes from the encoder's ``input_shape``.
+Any Keras backend works (torch and JAX tested; TensorFlow): inputs are NumPy arrays, outputs are
+read back with ``keras.ops.convert_to_numpy``. The layout comes from the encoder's ``input_shape``.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from ..errors import AdapterError, SpecError
@@ -86,12 +90,41 @@ def from_keras(model: Any, decoder: Any = None, *, value_range: str = "auto") ->
     return KerasAdapter(encoder, decoder, value_range=value_range, name=f"keras {getattr(model, 'name', 'model')}")
 
 
+def _configured_backend() -> str:
+    """The backend Keras would pick on import: ``KERAS_BACKEND``, else ``keras.json``'s, else TensorFlow."""
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"]
+    config = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "keras.json"
+    try:
+        return str(json.loads(config.read_text(encoding="utf-8")).get("backend", "tensorflow"))
+    except (OSError, ValueError, AttributeError):
+        return "tensorflow"
+
+
+def _default_backend() -> None:
+    """Before a ``keras:`` spec first imports Keras: use the torch backend when the configured one is
+    not installed.
+
+    Keras defaults to TensorFlow, which interpbench does not install, so ``keras:FILE.keras`` failed
+    with "No module named 'tensorflow'" unless the user knew to set KERAS_BACKEND. torch is always
+    here (a core dependency), and a ``.keras`` file loads under any backend. A backend the user
+    chose and installed (KERAS_BACKEND=jax, or keras.json) is kept; once Keras is imported its
+    backend is fixed, so nothing is changed then.
+    """
+    if "keras" in sys.modules:
+        return
+    backend = _configured_backend()
+    if importlib.util.find_spec(backend) is None:
+        os.environ["KERAS_BACKEND"] = "torch"
+
+
 def load_keras(path: str) -> KerasAdapter:
     """The adapter of a model saved with ``model.save("FILE.keras")`` (``keras:FILE.keras`` specs).
 
     Loaded with Keras' ``safe_mode`` on, so a file cannot run code (lambda layers are refused)."""
     if not os.path.isfile(path):
         raise SpecError(f"Keras model file {path!r} does not exist (write one with model.save('FILE.keras'))")
+    _default_backend()
     keras = require("keras", EXTRA, f"the spec 'keras:{path}'")
     try:
         model = keras.saving.load_model(path, safe_mode=True)

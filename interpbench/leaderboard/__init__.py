@@ -2,7 +2,7 @@
 
 Modules: :mod:`.schema` (JSON Schema validation with field paths), :mod:`.entries` (build,
 load, add), :mod:`.stats` (bootstrap intervals), :mod:`.paper` (the paper's Table 1),
-:mod:`.render` (Markdown and HTML).
+:mod:`.render` (Markdown and HTML), :mod:`.frame` (a pandas DataFrame).
 
 The names below are loaded on first use, so ``interpbench.leaderboard.paper`` (plain data) can be
 imported where jsonschema is not installed (a GPU image: training, scoring and packing run
@@ -14,10 +14,10 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__all__ = ["Entry", "add_entry", "entry_from_results", "load_entries", "validate", "ENTRY_SCHEMA"]
+__all__ = ["Entry", "add_entry", "entry_from_results", "load_entries", "validate", "ENTRY_SCHEMA", "to_frame"]
 
 _HOME = {"Entry": ".entries", "add_entry": ".entries", "entry_from_results": ".entries", "load_entries": ".entries",
-         "validate": ".schema", "ENTRY_SCHEMA": ".schema"}
+         "validate": ".schema", "ENTRY_SCHEMA": ".schema", "to_frame": ".frame"}
 
 
 def __getattr__(name: str) -> Any:

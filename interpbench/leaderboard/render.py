@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from ..atomic import atomic_paths
@@ -215,11 +216,18 @@ def _preset(training: dict[str, Any]) -> str:
     return str(training["preset"])
 
 
+def ranked_groups(entries: list[Entry]) -> list[list[Entry]]:
+    """``entries`` in the page's order: one group per suite and protocol, each ranked by Mean
+    Distance (then Smoothness, then id). The page and :func:`interpbench.leaderboard.to_frame` share it."""
+    ranked = sorted(entries, key=lambda e: (e.summary("mean_distance")["mean"], _or_inf(e.summary("smoothness")["mean"]), e.id))
+    return by_protocol(ranked)
+
+
 def build_tables(entries: list[Entry]) -> list[Table]:
     """One ranked table per suite and protocol, the probe table and the comparison with the paper's Table 1
     (lines entries only: the paper measured no other suite)."""
-    ranked = sorted(entries, key=lambda e: (e.summary("mean_distance")["mean"], _or_inf(e.summary("smoothness")["mean"]), e.id))
-    groups = by_protocol(ranked) or [[]]
+    groups = ranked_groups(entries) or [[]]
+    ranked = [e for group in groups for e in group]
     several = len(groups) > 1
     line_tables = [
         _lines_table(group, "lines" if i == 0 else f"lines-{i + 1}",
@@ -529,10 +537,16 @@ def _scatter(entries: list[Entry], target: Path) -> None:
     save_figure(scatter_figure(points), target)
 
 
-def render_pages(root: str | os.PathLike[str]) -> tuple[list[Entry], dict[str, str]]:
-    """The validated entries under ``root/results/`` and {file name: text} of README.md and index.html."""
+def render_pages(root: str | os.PathLike[str], on_stage: Callable[[str], None] | None = None) -> tuple[list[Entry], dict[str, str]]:
+    """The validated entries under ``root/results/`` and {file name: text} of README.md and index.html.
+
+    ``on_stage(what)`` is called as each stage starts (a progress bar's hook).
+    """
+    stage = on_stage or (lambda what: None)
     root = Path(root)
+    stage("validating entries")
     entries = load_entries(root)
+    stage("rendering pages")
     # Only figures that exist are linked: a missing image would be a broken page (and a console error).
     figures = {
         e.id: e.data["figures"]["grid"]
@@ -543,7 +557,7 @@ def render_pages(root: str | os.PathLike[str]) -> tuple[list[Entry], dict[str, s
     return entries, {"README.md": render_markdown(tables, entries, figures), "index.html": render_html(tables, entries, figures)}
 
 
-def build(root: str | os.PathLike[str], scatter: bool = True) -> dict[str, str]:
+def build(root: str | os.PathLike[str], scatter: bool = True, on_stage: Callable[[str], None] | None = None) -> dict[str, str]:
     """Regenerate ``root/README.md``, ``root/index.html`` and the scatter plot from ``root/results/``.
 
     Returns {file name: text} of the two pages. Every entry is validated first; an invalid one
@@ -551,7 +565,7 @@ def build(root: str | os.PathLike[str], scatter: bool = True) -> dict[str, str]:
     """
     root = leaderboard_folder(root)
     with leaderboard_lock(root):
-        entries, pages = render_pages(root)
+        entries, pages = render_pages(root, on_stage)
         # All pages or none: every file is written to a temporary beside it first (a full disk
         # or a failing figure leaves the previous pages as they were), then each is renamed.
         targets = [root / name for name in pages] + ([root / SCATTER] if scatter else [])
@@ -559,5 +573,7 @@ def build(root: str | os.PathLike[str], scatter: bool = True) -> dict[str, str]:
             for tmp, text in zip(tmps, pages.values()):
                 tmp.write_text(text, encoding="utf-8")
             if scatter:
+                if on_stage is not None:
+                    on_stage("drawing the scatter plot")
                 _scatter(entries, tmps[-1])
     return pages

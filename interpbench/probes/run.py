@@ -16,6 +16,7 @@ from ..suites import SUITES
 from ..datasets import DataSplit, load_dataset
 from ..errors import AdapterError, InterpbenchWarning, OptionError
 from ..provenance import environment
+from ..threads import limit_threads
 from .kmeans import DEFAULT_KMEANS_MAX_ITER, DEFAULT_RESTARTS, kmeans_probe
 from .linear import DEFAULT_C, DEFAULT_MAX_ITER, linear_probe
 from .result import ProbeResult
@@ -104,11 +105,17 @@ def probe_codes(
     seed: int,
     probes: Sequence[str] | str = PROBES,
     restarts: int = DEFAULT_RESTARTS,
+    on_probe: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """Run the chosen probes on plain arrays; returns (accuracy % per probe, seconds per probe)."""
+    """Run the chosen probes on plain arrays; returns (accuracy % per probe, seconds per probe).
+
+    ``on_probe(name)`` is called as each probe starts (a progress bar's hook).
+    """
     accuracy: dict[str, float] = {}
     timings: dict[str, float] = {}
     for name in _check_probes(probes):
+        if on_probe is not None:
+            on_probe(name)
         start = time.perf_counter()
         if name == "linear":
             accuracy[name] = linear_probe(train_codes, train_labels, test_codes, test_labels, seed=seed)
@@ -118,11 +125,20 @@ def probe_codes(
     return accuracy, timings
 
 
-def _probe_harness(harness: Harness, split: DataSplit, chosen: tuple[str, ...], seed: int, restarts: int, progress: bool | None) -> dict[str, Any]:
+def _probe_harness(harness: Harness, split: DataSplit, chosen: tuple[str, ...], seed: int, restarts: int, progress: bool | None,
+                   stages: Any = None) -> dict[str, Any]:
     start = time.perf_counter()
     train, test, code_shape = encode_split(harness, split, progress)
     encode_s = time.perf_counter() - start
-    accuracy, timings = probe_codes(train, split.train.labels, test, split.test.labels, seed=seed, probes=chosen, restarts=restarts)
+
+    def advance(probe_name: str) -> None:
+        # The probes themselves are most of a probe's time (k-means restarts): one bar step each.
+        if stages is not None:
+            stages.set_postfix_str(f"{harness.name}: {probe_name}" + (f", {restarts} restarts" if probe_name == "kmeans" else ""))
+            stages.update(1)
+
+    accuracy, timings = probe_codes(train, split.train.labels, test, split.test.labels, seed=seed, probes=chosen, restarts=restarts,
+                                    on_probe=advance)
     return {"accuracy": accuracy, "code_shape": code_shape, "timings": {"encode": encode_s, **timings}}
 
 
@@ -182,7 +198,7 @@ def probe(
     string, an ``nn.Module`` with ``encode``/``decode``, …). ``dataset`` is a registered name
     (see :data:`interpbench.datasets.DATASETS`) or a ready :class:`DataSplit`. ``seed`` fixes the
     data draw and the probes' randomness. ``with_pixels`` adds the raw-pixel reference row.
-    ``threads`` caps the BLAS/OpenMP threads of the probes (useful on a shared machine).
+    ``threads`` caps the BLAS/OpenMP and torch threads of encoding and the probes (useful on a shared machine).
     ``layout``, ``value_range`` (``"auto"`` included), ``batch_size``, ``device`` and ``dtype``
     are as for :func:`interpbench.score`. Before probing, ``value_range="auto"`` is settled on the
     first 64 test images, and with ``checks`` (32×32 data) the model encodes and decodes 64
@@ -212,15 +228,17 @@ def probe(
     suite = dataset if isinstance(dataset, str) and dataset in SUITES else None
     harness = as_harness(model, name=name, layout=layout, value_range=value_range, batch_size=batch_size, device=device, dtype=dtype,
                          suite=suite)
-    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
-
     try:
-        with threadpool_limits(limits=threads):
+        # One bar over the probes (encoding has its own): without it `probe` was silent for 30-110 s.
+        stages = tqdm(total=len(chosen) * (2 if with_pixels else 1), desc=f"probing on {split.name}", unit="probe",
+                      disable=None if progress is None else not progress)
+        with limit_threads(threads), stages:
             found = _check_bridge(harness, split, checks)
-            main = _probe_harness(harness, split, chosen, seed, restarts, progress)
+            main = _probe_harness(harness, split, chosen, seed, restarts, progress, stages)
             reference = None
             if with_pixels:
-                reference = _probe_harness(as_harness("pixels", batch_size=max(harness.batch_size, 1024)), split, chosen, seed, restarts, progress)
+                reference = _probe_harness(as_harness("pixels", batch_size=max(harness.batch_size, 1024)), split, chosen, seed, restarts,
+                                           progress, stages)
     finally:
         harness.restore_modes()
     settings = {

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from interpbench.errors import MissingDependencyError, OptionError
+from interpbench.errors import InterpbenchError, MissingDependencyError, OptionError
 
 from ..registry import make_config
 from ..training.presets import get_preset
@@ -72,7 +72,15 @@ def _connect(ray: Any, options: RayOptions) -> bool:
         return False
     with _sigterm_kept():
         if options.address:
-            ray.init(address=options.address, log_to_driver=False)
+            try:
+                ray.init(address=options.address, log_to_driver=False)
+            except ConnectionError as exc:
+                # Ray's own message is a traceback ending in "Could not find any running Ray instance";
+                # the user needs to know which address failed and the two ways forward.
+                raise InterpbenchError(
+                    f"no Ray cluster at --address {options.address!r} ({exc}); start one with `ray start --head` "
+                    "or leave out --address to run on a local Ray instance"
+                ) from None
         else:
             # "local" always starts a new instance, never joins one that ray start left running here
             ray.init(address="local", num_cpus=options.num_cpus, include_dashboard=False, log_to_driver=False)

@@ -8,13 +8,17 @@ import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from interpbench.atomic import write_text_atomic
+if TYPE_CHECKING:
+    import pandas
 
-__all__ = ["SWEEP_NAME", "CSV_NAME", "run_row", "write_results", "report_lines", "read_rows"]
+from interpbench.atomic import write_text_atomic
+from interpbench.errors import DataError
+
+__all__ = ["SWEEP_NAME", "CSV_NAME", "run_row", "write_results", "report_lines", "read_rows", "to_frame"]
 
 SWEEP_NAME = "sweep.json"
 CSV_NAME = "results.csv"
@@ -56,6 +60,23 @@ def write_results(record: dict[str, Any], out: str | Path) -> list[dict[str, Any
 def read_rows(out: str | Path) -> list[dict[str, Any]]:
     """The rows of a written ``sweep.json`` (for ``--report`` without training)."""
     return [run["scores"] for run in json.loads((Path(out) / SWEEP_NAME).read_text())["runs"]]
+
+
+def to_frame(out: str | Path) -> "pandas.DataFrame":
+    """The runs of the sweep written in ``out`` as a pandas DataFrame, one row per run.
+
+    Columns as ``results.csv`` (``COLUMNS``, then ``config.<field>`` for each swept field), but
+    read from ``sweep.json``, so numbers keep their types and a missing score is NaN rather
+    than an empty string. Unscaled: ``final_mean_distance`` of 0.0035 prints as ×10⁻³ 3.5.
+    """
+    import pandas as pd
+
+    path = Path(out) / SWEEP_NAME
+    if not path.is_file():
+        raise DataError(f"{str(path)!r} does not exist; run the sweep first")
+    rows = read_rows(out)
+    columns = COLUMNS + sorted({k for row in rows for k in row if k.startswith("config.")})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def report_lines(rows: Sequence[dict[str, Any]]) -> list[str]:

@@ -155,20 +155,21 @@ _SAFE_MODULES = ("torch", "collections", "numpy", "_codecs")
 def _pickle_imports(path: Path) -> list[str] | None:
     """The imports a checkpoint's pickle would make outside what a weights-only load allows.
 
-    Read with ``pickletools`` (which parses opcodes and executes nothing), from a torch zip
-    archive's ``data.pkl`` or from a raw pickle. ``None`` when there is no complete pickle to read
-    (garbage, truncated): that file is corrupt rather than unsafe.
+    A torch zip archive is read by torch's ``get_unsafe_globals_in_checkpoint``, a raw pickle with
+    ``pickletools``; both parse opcodes and execute nothing. ``None`` when there is no complete
+    pickle to read (garbage, truncated): that file is corrupt rather than unsafe.
     """
+    if zipfile.is_zipfile(path):
+        # torch's own scan of a torch.save archive checks each import against the very allowlist
+        # the weights-only loader uses (a prefix test such as "torch.*" would pass torch.hub.load).
+        try:
+            unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+        except Exception:  # noqa: BLE001 - an archive torch cannot read is corrupt, not unsafe
+            return None
+        return list(dict.fromkeys(unsafe)) or None
+    # A raw pickle (pickle.dump, or torch.save's legacy format), which torch's scan does not read.
     try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                member = next((n for n in archive.namelist() if n.endswith("data.pkl")), None)
-                if member is None:
-                    return None
-                data = archive.read(member)
-        else:
-            data = path.read_bytes()
-        ops = list(pickletools.genops(data))
+        ops = list(pickletools.genops(path.read_bytes()))
     except Exception:  # noqa: BLE001 - zip and opcode errors alike mean "not a complete pickle"
         return None
     if not ops or ops[-1][0].name != "STOP":

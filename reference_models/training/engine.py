@@ -395,7 +395,8 @@ def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:
                 if due_eval:
                     evaluate(i)
                     line = (evaluation_line if on_data is None else dataset_evaluation_line)(runs[i].trail[-1])
-                    bar.write(f"[{key} seed {runs[i].seed}] {line}")
+                    # Progress, like the bar: stderr, so stdout holds only results (`train --json`).
+                    bar.write(f"[{key} seed {runs[i].seed}] {line}", file=sys.stderr)
                 if saved:
                     checkpoint(i)
             if on_step is not None:
