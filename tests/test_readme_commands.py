@@ -49,7 +49,7 @@ NOT_RUN: dict[str, str] = {
 RUN: dict[str, bool] = {
     "interpbench run # the bundled ACAI checkpoint": True,
     "interpbench run --adapter oracle --adapter pixels --model acai --seeds 0-2 \\": True,
-    "interpbench run --adapter oracle --output result.json # a saved result (and result.images.npz)": False,
+    "interpbench run --adapter oracle --output result.json # a saved result (and result.images.<digest>.npz)": False,
     "interpbench probe --adapter pixels --dataset digits": True,
     "interpbench models # the seven, their configs, bundled checkpoints, presets": True,
     "interpbench run --adapter oracle --seeds 0-4 --output oracle.json --figure oracle.grid.png": False,

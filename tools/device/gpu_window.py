@@ -10,11 +10,11 @@ seeds for Baseline and ACAI, with the data path (``draw``) and the replay timed 
 channels_last, TF32 on vs off, and what one evaluation costs. Everything lands in
 ``OUT/check.json``, rewritten after every part, so a kill still returns what was done.
 
-``train`` (call 2) may land on a fresh machine, so it re-measures the two k = 3 step times first,
-then picks the largest budget K (a multiple of 64 kimg, at most the paper's 16,384) at which ACAI
+``train`` (call 2) may land on a fresh machine, so it smoke-tests capture again and times one
+run's step of each model through the engine itself (fp32, as training runs), then picks the largest budget K (a multiple of 64 kimg, at most the paper's 16,384) at which ACAI
 and Baseline × seeds 0-2 both train, score and pack within ``--budget-s``, and runs
-``interpbench reproduce --pack`` (:func:`reference_models.reproduce.reproduce`) into ``OUT/pack``:
-graphs only where the smoke test passes. ``OUT/train.json`` holds the plan and measurements.
+``interpbench reproduce --pack`` (:func:`reference_models.reproduce.reproduce`) into ``OUT/pack``,
+the seeds one after another: graphs only where the smoke test passes. ``OUT/train.json`` holds the plan and measurements.
 Back on the CPU: ``interpbench reproduce --unpack OUT/pack --leaderboard leaderboard``.
 
 Only torch, numpy, scipy, scikit-learn, click, tqdm and filelock are imported (the GPU image has no
@@ -39,13 +39,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from interpbench.spec import PAPER_KIMG
+
 __all__ = ["main", "Window"]
 
 MODELS_SMOKED = ("baseline", "acai", "vqvae")
 MODELS_TRAINED = ("acai", "baseline")
 SEEDS = (0, 1, 2)
 EVALUATIONS = 32  # per run: the paper-style median of the last 20 needs at least 20
-PAPER_KIMG = 16_384
 # PyTorch's own TF32 switches as it starts, before main() turns both off for every timing.
 TORCH_TF32_DEFAULTS = (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)
 
@@ -225,8 +226,8 @@ def bench(w: Window, name: str, k: int, graph: bool, channels_last: bool = True,
 def engine_ms_per_step(w: Window, name: str, k: int, graph: bool, steps: int = 600) -> dict[str, Any]:
     """ms per step of the engine's own loop (``reference_models.train``, as ``reproduce`` runs it), steady state.
 
-    The bare ``bench`` loop leaves out what the engine does around a step; in the first window the
-    engine's steps ran ~1.45× the bench's. Timed between step 100 and the last, with no
+    The bare ``bench`` loop leaves out what the engine does around a step (and the first window
+    timed it under PyTorch's TF32 default): the engine's steps there ran 1.5-1.6× the bench's. Timed between step 100 and the last, with no
     evaluation in between (one runs at the end), so capture and warm-up are left out.
     """
     import tempfile
@@ -358,26 +359,16 @@ def command_train(w: Window, score_seeds: list[int]) -> None:
     w.results["env"] = environment(w)
     smoke_results: dict[str, Any] = w.results.setdefault("calibration", {})
     for name in MODELS_TRAINED:  # a fresh machine: does capture work here, and how fast is a step?
-        for k in (1, 3):
-            smoke_results[f"{name}-smoke-k{k}"] = w.guarded(f"smoke {name} k={k}", lambda name=name, k=k: smoke(w, name, k, w.steps(10)))
-    graph_ok = {k: all((smoke_results.get(f"{m}-smoke-k{k}") or {}).get("pass") for m in MODELS_TRAINED) for k in (1, 3)}
-    times: dict[int, dict[str, Any]] = {}
-    for k in (1, 3):
-        graphed_k = graph_ok[k] and w.device.type == "cuda"
-        times[k] = {name: w.guarded(f"time {name} k={k}", lambda name=name, k=k, g=graphed_k: engine_ms_per_step(w, name, k, g))
-                    for name in MODELS_TRAINED}
+        smoke_results[f"{name}-smoke-k1"] = w.guarded(f"smoke {name}", lambda name=name: smoke(w, name, 1, w.steps(10)))
+    graph_ok = all((smoke_results.get(f"{m}-smoke-k1") or {}).get("pass") for m in MODELS_TRAINED)
+    graphed = graph_ok and w.device.type == "cuda"
+    # One run at a time, each its own graph: on the first window's H200 three seeds batched into one
+    # graph took 2.0x as long as three single-seed steps (check.json there), as on a 2-core CPU.
+    times = {name: w.guarded(f"time {name}", lambda name=name: engine_ms_per_step(w, name, 1, graphed)) for name in MODELS_TRAINED}
     cost = w.guarded("evaluation cost", lambda: evaluation_cost(w, "acai")) or {"score_one_seed_s": 1.0}
-    usable = [k for k in (1, 3) if all(times[k].values())]
-    if not usable:
+    if not all(times.values()):
         w.log("step timing failed; nothing trained")
         return
-    # One graph per run, the seeds in turn, or the seeds batched into one graph: whichever trains three runs faster.
-    # (On the H200 of the first window a k = 3 batched step cost 2-3x three k = 1 steps.)
-    def three_runs_ms(k: int, name: str) -> float:
-        return times[k][name]["ms_per_step"] * (len(SEEDS) if k == 1 else 1)
-
-    k = min(usable, key=lambda k: sum(three_runs_ms(k, n) for n in MODELS_TRAINED))
-    graphed = graph_ok[k] and w.device.type == "cuda"
     eval_s = cost["score_one_seed_s"] * (0.5 if w.dry_run else 1.0) + 0.05
     # Scoring after training: 3 runs × the protocol seeds × 2 models, plus probes and packing, with a margin.
     reserve = 1.5 * (2 * len(SEEDS) * len(score_seeds) * cost["score_one_seed_s"]) + (5.0 if w.dry_run else 30.0)
@@ -386,13 +377,13 @@ def command_train(w: Window, score_seeds: list[int]) -> None:
     evaluations = 2 if w.dry_run else EVALUATIONS
     # Timed through the engine itself; a 10 % margin for a step that drifts (clocks, the host) so the
     # second model is not squeezed out.
-    kimg = plan_budget(available, 1.1 * three_runs_ms(k, "acai"), 1.1 * three_runs_ms(k, "baseline"), eval_s, reserve,
+    three_runs_ms = {name: len(SEEDS) * times[name]["ms_per_step"] for name in MODELS_TRAINED}
+    kimg = plan_budget(available, 1.1 * three_runs_ms["acai"], 1.1 * three_runs_ms["baseline"], eval_s, reserve,
                        batch=batch, cap_kimg=0.25 if w.dry_run else PAPER_KIMG, evaluations=evaluations)
     if w.dry_run:  # a rehearsal trains at least two steps, however slow this CPU is today
         kimg = max(kimg, 2 * batch / 1024)
-    w.results["plan"] = {"kimg": kimg, "cuda_graph": graphed, "batched_seeds": k == 3, "available_s": available,
-                         "score_reserve_s": reserve, "eval_s": eval_s,
-                         "ms_per_step": {f"k{kk}": {n: t["ms_per_step"] for n, t in times[kk].items()} for kk in usable}}
+    w.results["plan"] = {"kimg": kimg, "cuda_graph": graphed, "batched_seeds": False, "available_s": available,
+                         "score_reserve_s": reserve, "eval_s": eval_s, "engine_ms_per_step": {n: t["ms_per_step"] for n, t in times.items()}}
     w.log(f"plan: {json.dumps(w.results['plan'])}")
     w.save()
     if kimg <= 0:
@@ -404,7 +395,7 @@ def command_train(w: Window, score_seeds: list[int]) -> None:
         device=str(w.device), eval_every_kimg=kimg / evaluations, eval_pairs=256 if not w.dry_run else 16,
         score_seeds=score_seeds, probe_restarts=10 if not w.dry_run else 1, config=w.config or None, progress=False,
         score_pairs=16 if w.dry_run else None,
-        batched=k == 3, pack=w.out / "pack", cuda_graph=graphed, echo=w.log))
+        batched=False, pack=w.out / "pack", cuda_graph=graphed, echo=w.log))
     if outcomes:
         w.results["trained"] = [{"model": o.model, "status": o.status,
                                  "runs": [{"seed": r.seed, "steps": r.steps, "finished": r.finished,
@@ -432,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     # Every timing runs with the numerics training uses: the engine's default is the paper's fp32
     # (no TF32), while PyTorch's own default lets cuDNN use TF32. The first window timed steps with
-    # PyTorch's default and planned a budget the fp32 training then overran by half.
+    # PyTorch's default, so its plan was made for other numerics than the training then ran.
     torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
     w = Window(out, args.command, args.budget_s, args.dry_run)
     w.results["tf32_in_timings"] = "off unless a key says -tf32 (training's default)"
