@@ -6,7 +6,7 @@ import click
 
 from ..limits import MAX_KIMG, MAX_SECONDS
 
-from .options import FiniteFloat, SeedList, parse_overrides
+from .options import FiniteFloat, SeedList, parse_overrides, suite_option
 
 
 def _model_list(value: str) -> list[str]:
@@ -42,7 +42,8 @@ def _model_list(value: str) -> list[str]:
 @click.option("--latent", "latents", default="256", show_default=True, help="Downstream study: code sizes d_z, comma-separated (the paper: 32, 256, 1024).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Downstream study: directory holding the mnist/svhn/cifar10 files.")
 @click.option("--download", is_flag=True, help="Downstream study: fetch the official files into --data-dir first.")
-def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, batched, overrides, tf32, pack_dir, unpack_dir, runs_out, study, dataset, latents, data_dir, download):  # type: ignore[no-untyped-def]
+@suite_option("Table 1 study: the benchmark suite to train, score, probe and file on [default: lines, the paper's; only lines has paper numbers to compare with].")
+def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, batched, overrides, tf32, pack_dir, unpack_dir, runs_out, study, dataset, latents, data_dir, download, suite):  # type: ignore[no-untyped-def]
     """Train the paper's Table 1 set (≥ 3 seeds per model), score, probe and file each model, and compare with the paper.
 
     On an accelerator each model's seeds train together in one batched computation. With --minutes the training
@@ -51,6 +52,8 @@ def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minu
     from reference_models.reproduce import PAPER_ORDER, reproduce as run_reproduce
 
     if unpack_dir is not None:
+        if suite is not None:
+            raise click.UsageError("--unpack files the pack's runs on the suite they were scored on; leave --suite out")
         if out_dir or pack_dir:
             raise click.UsageError("--unpack files a pack: give it without --out and --pack")
         from reference_models.pack import unpack
@@ -60,6 +63,8 @@ def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minu
     if not out_dir:
         raise click.UsageError("give --out (or --unpack DIR to file a pack)")
     if study == "downstream":
+        if suite is not None:
+            raise click.UsageError("--suite belongs to the Table 1 study; the downstream study probes --dataset")
         if pack_dir:
             raise click.UsageError("--pack packs the Table 1 study; give --study downstream without it")
         _downstream(out_dir, models, seeds, preset, kimg, eval_every, minutes, leaderboard_dir, restarts, device, overrides,
@@ -73,7 +78,7 @@ def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minu
         out_dir, models=_model_list(models) if models else PAPER_ORDER, seeds=seeds or [0, 1, 2], preset=preset or "paper", kimg=kimg,
         minutes=minutes, leaderboard=leaderboard_dir, device=device, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
         score_seeds=score_seeds, probe_restarts=restarts, config=parse_overrides(overrides) or None, progress=None,
-        batched=batched, echo=click.echo, pack=pack_dir, tf32=tf32,
+        batched=batched, echo=click.echo, pack=pack_dir, tf32=tf32, suite=suite,
     )
     pending = [o.model for o in outcomes if o.status in ("stopped", "not started")]
     if pending:
