@@ -79,12 +79,11 @@ def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, 
 
 def _trained_suite(models) -> str | None:  # type: ignore[no-untyped-def]
     """Without --suite, a checkpoint trained on another suite than lines is scored on its own suite
-    (its trail was); checkpoints trained on different suites need --suite to say which one."""
-    suites = {(info.get("trained_suite") or {}).get("name", "lines") for _, info, _ in models if isinstance(info, dict)}
-    if len(suites) > 1:
-        raise click.UsageError(f"the models were trained on different suites ({', '.join(sorted(suites))}); "
-                               "give --suite to score them all on one")
-    return next(iter(suites), None)
+    (its trail was). --checkpoint belongs to one model, so there is at most one such suite."""
+    # Only trained checkpoints have a suite of their own; an analytic adapter scores on any.
+    suites = {(info.get("trained_suite") or {}).get("name", "lines") for _, info, _ in models
+              if isinstance(info, dict) and info.get("checkpoint_sha256")}
+    return suites.pop() if len(suites) == 1 else None
 
 
 def _slug(name: str) -> str:
