@@ -1,4 +1,4 @@
-"""``interpbench train``: train a reference model on the line stream, with checkpoints and an evaluation trail."""
+"""``interpbench train``: train a reference model on a suite's stream (default: lines) or a data set, with checkpoints and an evaluation trail."""
 
 from __future__ import annotations
 
