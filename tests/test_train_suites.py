@@ -292,3 +292,23 @@ def test_every_command_the_readme_names_takes_suite(command: str) -> None:
     assert f"`{command} --suite" in readme or f"`{command}`" in readme
     res = CliRunner().invoke(main, [command, "--help"])
     assert res.exit_code == 0 and "--suite [lines|clock|blob]" in res.output
+
+
+def test_a_reference_model_trained_on_a_suite_is_filed_without_the_papers_numbers(tmp_path: Path) -> None:
+    import interpbench
+    from interpbench.leaderboard.entries import entry_from_results
+    from interpbench.leaderboard.render import build
+
+    rm.train("baseline", tmp_path / "run", suite="clock", **TINY)
+    model, info = rm.load_trained("baseline", tmp_path / "run" / "checkpoint.pt")
+    record = interpbench.score(model, suite="clock", pairs=4, seeds=[0], model_info=info, keep_images=False).to_dict()
+    entry = entry_from_results([record])
+    assert entry["model"]["kind"] == "reference" and entry["id"] == "baseline-quick-0.0625kimg-clock-v1"
+    root = tmp_path / "lb"
+    (root / "results").mkdir(parents=True)
+    (root / "results" / f"{entry['id']}.json").write_text(json.dumps(entry))
+    md = build(root, scatter=False)["README.md"]
+    assert "and interpbench's own suite clock (spec x1), 1 entries" in md
+    assert "nearest of 294,912 true clock images, spec x1" in md and "the paper measured lines only" in md
+    row = next(line for line in md.splitlines() if line.startswith("| 1 | baseline"))
+    assert row.split(" | ")[4] == "—" and row.split(" | ")[6] == "—"  # no paper Table 1 value beside a clock score
