@@ -254,8 +254,9 @@ def build_tables(entries: list[Entry]) -> list[Table]:
            "Mean Distance with the path kind."] if several else []),
         *_collapse_notes(ranked),
     ]
-    for table in line_tables[1:]:
-        table.notes = ["Ranked among themselves only: these entries were scored with another protocol than the first table's."]
+    for table, group in zip(line_tables[1:], groups[1:]):
+        other = "on another suite" if _suite_of(group[0]) != _suite_of(groups[0][0]) else "with another protocol"
+        table.notes = [f"Ranked among themselves only: these entries were scored {other} than the first table's."]
     for table, group in zip(line_tables, groups):
         if group and _suite_of(group[0]) == "lines":
             table.preamble = [f"Protocol: {_protocol_long(group[0].data['protocol'])}.",
