@@ -536,6 +536,8 @@ def _scatter(entries: list[Entry], target: Path) -> None:
             sm_err=(row.smoothness - row.smoothness_std, row.smoothness + row.smoothness_std),
         ))
     for entry in entries:
+        if _suite_of(entry) != "lines":
+            continue  # the scatter sits beside the paper's Table 1: lines entries only
         md, sm = entry.summary("mean_distance"), entry.summary("smoothness")
         if sm["mean"] is None:
             continue  # no Smoothness to place it at; the tables say why
