@@ -65,7 +65,8 @@ def load_trained(
     checked against the registry). ``config`` overrides fields of the trained config that do
     not change the weights (e.g. ``{"encode_sample": False}``: a VAE scored on posterior means);
     ``model_info["config"]`` records the config scored, ``model_info["scoring_overrides"]`` the overrides. ``model_info`` = {"name", "checkpoint_sha256", "bundled",
-    "preset", "kimg", "train_seed", "config", "training", "trail", "dataset"} (``dataset``: what it was
+    "preset", "kimg", "train_seed", "config", "training", "trail", "dataset"}, plus ``trained_suite`` (name and
+    spec version) for a run trained on another suite than lines (``dataset``: what it was
     trained on, with its files' checksums; a data-set run also has ``dataset_trail``, the medians of
     its last 20 probe evaluations, and ``trail`` None); pass it to
     :func:`interpbench.score` so the result records which weights were scored and how they were
@@ -105,5 +106,7 @@ def load_trained(
         "trail": _trail_figure(record) if _trained_on(record)["name"] == "lines" else None,
         "dataset": _trained_on(record),
         **({} if _trained_on(record)["name"] == "lines" else {"dataset_trail": _trail_figure(record)}),
+        # Only runs trained on another suite than lines say so: lines' records stay as they were.
+        **({} if record.get("suite", "lines") == "lines" else {"trained_suite": record["suite_info"]}),
     }
     return model, info

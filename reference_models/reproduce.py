@@ -24,13 +24,15 @@ import numpy as np
 from interpbench.atomic import write_text_atomic
 from interpbench.errors import OptionError
 
+from interpbench.suites import get_suite
+
 from .loading import load_trained
 from .registry import canonical_name
 from .training.engine import TrainRun, pick_device, run_directory, train
 from .training.presets import IMAGES_PER_KIMG
 from .training.trail import paper_figure
 
-__all__ = ["PAPER_ORDER", "ModelOutcome", "reproduce", "table1_lines"]
+__all__ = ["PAPER_ORDER", "ModelOutcome", "reproduce", "table1_lines", "summary_lines"]
 
 # Table 1's models, ACAI and Baseline first: the comparison that matters most lands first.
 PAPER_ORDER = ("acai", "baseline", "dropout", "denoising", "vae", "aae", "vqvae")
@@ -70,6 +72,7 @@ def reproduce(
     tf32: bool | None = None,
     cuda_graph: bool | None = None,
     score_pairs: int | None = None,
+    suite: str | None = None,
 ) -> list[ModelOutcome]:
     """Train, score and file the Table 1 set into ``out``; returns one :class:`ModelOutcome` per model.
 
@@ -83,13 +86,17 @@ def reproduce(
     checkpoint, and the runs, scores, probes and provenance are packed into ``pack``
     (:mod:`reference_models.pack`) instead of being filed; ``interpbench reproduce --unpack``
     files them on a CPU. Nothing on this path imports jsonschema or Ray.
+
+    ``suite`` (default lines) is the benchmark suite every run trains on, is scored on and is
+    probed on (bins of its factors); only on lines is there a paper Table 1 to compare with.
     """
+    suite = get_suite(suite).name  # an unknown suite is one sentence, before any training
     if pack is not None:
         return _reproduce_packed(out, Path(pack), models=models, seeds=seeds, preset=preset, kimg=kimg, minutes=minutes,
                                  device=device, eval_every_kimg=eval_every_kimg, eval_pairs=eval_pairs,
                                  score_seeds=score_seeds, probe_restarts=probe_restarts, config=config, progress=progress,
                                  batched=batched, echo=echo, tf32=tf32, cuda_graph=cuda_graph,
-                                 score_pairs=score_pairs)
+                                 score_pairs=score_pairs, suite=suite)
     from interpbench.leaderboard import add_entry, entry_from_results  # needs jsonschema: only when filing here
 
     names = [canonical_name(m) for m in models]
@@ -116,7 +123,7 @@ def reproduce(
             continue
         settings = dict(preset=preset, kimg=kimg, device=device, resume=True, eval_every_kimg=eval_every_kimg,
                         eval_pairs=eval_pairs, config=config, progress=progress, should_stop=out_of_time, tf32=tf32,
-                        cuda_graph=cuda_graph)
+                        cuda_graph=cuda_graph, suite=suite)
         if batched:
             runs = train(name, out / name, seeds=list(seeds), **settings)
         else:  # the same run directories, one seed after another
@@ -130,13 +137,13 @@ def reproduce(
         records, probes = [], None
         for i, run in enumerate(runs):
             model, info = load_trained(name, run.checkpoint, device=device)
-            result = _score(model, info, score_seeds, score_pairs)
+            result = _score(model, info, score_seeds, score_pairs, suite)
             records.append(result.to_dict())
             if i == 0:
-                probes = _lines_probes(model, info, probe_restarts)
+                probes = _suite_probes(model, info, probe_restarts, suite)
         entry = entry_from_results(
             records, probes=probes, labels=[r.checkpoint for r in runs],
-            notes=f"interpbench reproduce: {len(runs)} training seeds trained {'batched' if batched else 'one after another'}; "
+            notes=f"interpbench reproduce ({suite} suite): {len(runs)} training seeds trained {'batched' if batched else 'one after another'}; "
                   f"probes on training seed {runs[0].seed}",
         )
         path = add_entry(board, entry)
@@ -144,7 +151,7 @@ def reproduce(
         write_text_atomic(marker, json.dumps({"entry": str(path), "figures": figures}, indent=1) + "\n")
         echo(f"{name}: filed {path}")
         outcomes.append(ModelOutcome(name, "filed", runs=runs, entry=str(path), figures=figures))
-    for line in table1_lines(outcomes):
+    for line in summary_lines(outcomes, suite):
         echo(line)
     return outcomes
 
@@ -153,7 +160,8 @@ def _reproduce_packed(out: str | Path, pack: Path, *, models: Sequence[str], see
                       kimg: float | None, minutes: float | None, device: str | None, eval_every_kimg: float | None,
                       eval_pairs: int | None, score_seeds: Sequence[int], probe_restarts: int, config: dict[str, Any] | None,
                       progress: bool | None, batched: bool, echo: Callable[[str], None],
-                      tf32: bool | None, cuda_graph: bool | None, score_pairs: int | None) -> list[ModelOutcome]:
+                      tf32: bool | None, cuda_graph: bool | None, score_pairs: int | None,
+                      suite: str = "lines") -> list[ModelOutcome]:
     """:func:`reproduce` with ``pack``: deadline-bound training, every run scored here, packed for filing elsewhere."""
     from interpbench.provenance import environment
 
@@ -180,7 +188,7 @@ def _reproduce_packed(out: str | Path, pack: Path, *, models: Sequence[str], see
         # What scoring and probing this model's runs will cost, timed on an untrained copy here:
         # training stops that long (plus a margin) before the deadline.
         per_seed, probe_s = _scoring_cost(build(name, **dataclasses.asdict(make_config(name, **fields))), device, probe_restarts,
-                                          score_pairs)
+                                          score_pairs, suite)
         reserve = 1.25 * (len(seeds) * len(score_seeds) * per_seed + probe_s) + 5.0
         stop_at = None if deadline is None else deadline - reserve
         if stop_at is not None and time.monotonic() >= stop_at:
@@ -193,7 +201,7 @@ def _reproduce_packed(out: str | Path, pack: Path, *, models: Sequence[str], see
 
         settings = dict(preset=preset, kimg=kimg, device=device, eval_every_kimg=eval_every_kimg, eval_pairs=eval_pairs,
                         config=config, progress=progress, should_stop=out_of_time, tf32=tf32, slim_final_checkpoint=True,
-                        cuda_graph=cuda_graph)
+                        cuda_graph=cuda_graph, suite=suite)
         if batched:
             runs = train(name, out / name, seeds=list(seeds), **settings)
         else:
@@ -202,8 +210,8 @@ def _reproduce_packed(out: str | Path, pack: Path, *, models: Sequence[str], see
         for i, run in enumerate(runs):
             slim, _ = export_bundle(run.checkpoint, Path(run.checkpoint).with_name("slim.pt"))
             model, info = load_trained(name, slim, device=device)
-            result = _score(model, info, score_seeds, score_pairs).to_dict()
-            probes = _lines_probes(model, info, probe_restarts) if i == 0 else None
+            result = _score(model, info, score_seeds, score_pairs, suite).to_dict()
+            probes = _suite_probes(model, info, probe_restarts, suite) if i == 0 else None
             packed.append(PackedRun(name, run.seed, slim, run.to_dict(), result, probes,
                                     extra={"seed_rank": i, "model_rank": rank}))
         state = "trained" if all(r.finished for r in runs) else "stopped"
@@ -212,16 +220,18 @@ def _reproduce_packed(out: str | Path, pack: Path, *, models: Sequence[str], see
                                      figures=[paper_figure(r.trail) for r in runs]))
     provenance = {**environment(str(pick_device(device))), "command": {
         "models": names, "seeds": list(seeds), "preset": preset, "kimg": kimg, "minutes": minutes,
-        "score_seeds": list(score_seeds), "probe_restarts": probe_restarts, "config": config or {}, "tf32": tf32},
+        "score_seeds": list(score_seeds), "probe_restarts": probe_restarts, "config": config or {}, "tf32": tf32,
+        **({} if suite == "lines" else {"suite": suite})},
         "wall_seconds": time.monotonic() - started}
     path = write_pack(pack, packed, provenance, echo=echo)
     echo(f"packed {len(packed)} runs into {path.parent} ({time.monotonic() - started:.0f} s in all)")
-    for line in table1_lines(outcomes):
+    for line in summary_lines(outcomes, suite):
         echo(line)
     return outcomes
 
 
-def _scoring_cost(model: Any, device: str | None, restarts: int, pairs: int | None) -> tuple[float, float]:
+def _scoring_cost(model: Any, device: str | None, restarts: int, pairs: int | None,
+                  suite: str = "lines") -> tuple[float, float]:
     """Seconds to score one protocol seed and to probe, timed on ``model`` (untrained: same work)."""
     import warnings
 
@@ -232,28 +242,45 @@ def _scoring_cost(model: Any, device: str | None, restarts: int, pairs: int | No
     model = model.to(dev).eval()
     t0 = time.perf_counter()
     interpbench.score(model, seeds=[0], keep_images=False, checks=False, **({"pairs": pairs} if pairs else {}),
-                      search_device=None if dev.type == "cpu" else str(dev))
+                      search_device=_search_device(dev, suite), suite=suite)
     t1 = time.perf_counter()
     with warnings.catch_warnings():  # an untrained copy fails the probe's sanity checks by design
         warnings.simplefilter("ignore", InterpbenchWarning)
-        _lines_probes(model, None, restarts)
+        _suite_probes(model, None, restarts, suite)
     return t1 - t0, time.perf_counter() - t1
 
 
-def _score(model: Any, info: dict[str, Any], seeds: Sequence[int], pairs: int | None = None) -> Any:
+def _search_device(device: Any, suite: str) -> str | None:
+    # The lines bank searches where the model is (the same lines as on a CPU); the other suites' exact searches run on the CPU.
+    return str(device) if device.type != "cpu" and suite == "lines" else None
+
+
+def _score(model: Any, info: dict[str, Any], seeds: Sequence[int], pairs: int | None = None, suite: str = "lines") -> Any:
     import interpbench
 
-    # The nearest-line search runs where the model is (the same lines as on a CPU).
     where = next(model.parameters()).device
     return interpbench.score(model, seeds=list(seeds), model_info=info, keep_images=False, **({"pairs": pairs} if pairs else {}),
-                             search_device=None if where.type == "cpu" else str(where))
+                             search_device=_search_device(where, suite), suite=suite)
 
 
-def _lines_probes(model: Any, info: dict[str, Any] | None, restarts: int) -> dict[str, float]:
+def _suite_probes(model: Any, info: dict[str, Any] | None, restarts: int, suite: str = "lines") -> dict[str, float]:
+    """Probe accuracies on the suite's own labelled data set (bins of its factors), keyed ``suite/probe``."""
     from interpbench.probes import probe
 
-    result = probe(model, "lines", restarts=restarts, model_info=info)
-    return {f"lines/{name}": float(acc) for name, acc in result.accuracy.items()}
+    result = probe(model, suite, restarts=restarts, model_info=info)
+    return {f"{suite}/{name}": float(acc) for name, acc in result.accuracy.items()}
+
+
+def summary_lines(outcomes: Sequence[ModelOutcome], suite: str = "lines") -> list[str]:
+    """Table 1 beside the paper's on lines; on another suite (no published numbers) our figures alone."""
+    if suite == "lines":
+        return table1_lines(outcomes)
+    lines = ["", f"{suite} suite (Mean Distance ×10⁻³, Smoothness; median of the last 20 evaluations, mean ± std over runs)",
+             f"{'model':<10}{'MD':>16}{'Sm':>16}  runs"]
+    for o in outcomes:
+        lines.append(f"{o.model:<10}{_mean_std([f['mean_distance'] for f in o.figures], 1e3):>16}"
+                     f"{_mean_std([f['smoothness'] for f in o.figures], 1.0):>16}  {len(o.figures) or '—'}")
+    return lines
 
 
 def table1_lines(outcomes: Sequence[ModelOutcome]) -> list[str]:

@@ -22,7 +22,7 @@ def test_settings_are_frozen_and_derive_the_schedule() -> None:
     assert (s.total_steps, s.eval_steps, s.checkpoint_steps) == (16, 4, 2)
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.kimg = 2.0  # type: ignore[misc]
-    assert s.recorded_values() == {"tf32": DEFAULT_TF32, "dataset": "lines"}
+    assert s.recorded_values() == {"tf32": DEFAULT_TF32, "dataset": "lines", "suite": "lines"}
     with pytest.raises(OptionError):
         s.replace(kimg=0)
 
@@ -34,7 +34,7 @@ def test_tf32_is_recorded_and_a_resume_must_keep_it(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="tf32 True, not False"):
         rm.train("baseline", tmp_path, resume=True, tf32=False, **{**TINY, "kimg": 0.03125})
     again = rm.train("baseline", tmp_path, resume=True, **{**TINY, "kimg": 0.03125})  # left out: the run's own
-    assert again.settings == {"tf32": True, "dataset": "lines"}
+    assert again.settings == {"tf32": True, "dataset": "lines", "suite": "lines"}
     assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["tf32"] is True
 
 

@@ -12,7 +12,7 @@ import click
 from ..limits import MAX_KIMG, MAX_SECONDS
 
 from ..jsonfile import strict_json
-from .options import FiniteFloat, SeedList, json_option, output_option, parse_overrides, preset_option, thread_limited
+from .options import FiniteFloat, SeedList, json_option, output_option, parse_overrides, preset_option, suite_option, thread_limited
 
 
 def _model_list(value: str) -> list[str]:
@@ -48,9 +48,10 @@ def _model_list(value: str) -> list[str]:
 @click.option("--latent", "latents", default="256", show_default=True, help="Downstream study: code sizes d_z, comma-separated (the paper: 32, 256, 1024).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Downstream study: directory holding the mnist/svhn/cifar10 files.")
 @click.option("--download", is_flag=True, help="Downstream study: fetch the official files into --data-dir first.")
+@suite_option("Table 1 study: the benchmark suite to train, score, probe and file on [default: lines, the paper's; only lines has paper numbers to compare with].")
 @json_option("Print what happened to each model (status, runs with their summaries, entry filed) as JSON; progress goes to stderr.")
 @thread_limited()
-def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, batched, overrides, tf32, pack_dir, unpack_dir, runs_out, study, dataset, latents, data_dir, download, as_json):  # type: ignore[no-untyped-def]
+def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minutes, leaderboard_dir, score_seeds, restarts, device, batched, overrides, tf32, pack_dir, unpack_dir, runs_out, study, dataset, latents, data_dir, download, suite, as_json):  # type: ignore[no-untyped-def]
     """Train the paper's Table 1 set (≥ 3 seeds per model), score, probe and file each model, and compare with the paper.
 
     Each model's seeds train one after another (--batched: as one batched computation). With --minutes the training
@@ -63,6 +64,8 @@ def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minu
     if unpack_dir is not None:
         if as_json:
             raise click.UsageError("--json reports the runs reproduce trains; --unpack files a pack and trains nothing")
+        if suite is not None:
+            raise click.UsageError("--unpack files the pack's runs on the suite they were scored on; leave --suite out")
         if out_dir or pack_dir:
             raise click.UsageError("--unpack files a pack: give it without --out and --pack")
         from reference_models.pack import unpack
@@ -72,6 +75,8 @@ def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minu
     if not out_dir:
         raise click.UsageError("give --out (or --unpack DIR to file a pack)")
     if study == "downstream":
+        if suite is not None:
+            raise click.UsageError("--suite belongs to the Table 1 study; the downstream study probes --dataset")
         if pack_dir:
             raise click.UsageError("--pack packs the Table 1 study; give --study downstream without it")
         runs = _downstream(out_dir, models, seeds, preset, kimg, eval_every, minutes, leaderboard_dir, restarts, device, overrides,
@@ -87,7 +92,7 @@ def reproduce(out_dir, models, seeds, preset, kimg, eval_every, eval_pairs, minu
         out_dir, models=_model_list(models) if models else PAPER_ORDER, seeds=seeds or [0, 1, 2], preset=preset or "paper", kimg=kimg,
         minutes=minutes, leaderboard=leaderboard_dir, device=device, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
         score_seeds=score_seeds, probe_restarts=restarts, config=parse_overrides(overrides) or None, progress=None,
-        batched=batched, echo=echo, pack=pack_dir, tf32=tf32,
+        batched=batched, echo=echo, pack=pack_dir, tf32=tf32, suite=suite,
     )
     pending = [o.model for o in outcomes if o.status in ("stopped", "not started")]
     if pending:

@@ -36,7 +36,7 @@ DEFAULT_MODEL = "acai"  # what a bare `interpbench run` scores: the paper's best
 @click.option("--name", "names", multiple=True, help="Display name of the model in tables, figures and its leaderboard id; with several models, once per model (adapters first, then --model, in order).")
 @click.option("--strict", is_flag=True, help="Fail, instead of warning, when the decoded endpoints fall outside the declared value range or reconstruct worse than the mean image.")
 @threads_option()
-@suite_option()
+@suite_option("Benchmark suite (`interpbench suites` lists them) [default: the suite a reference checkpoint was trained on, else lines].")
 def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, pairs, steps, path_kind, batch_size, device, layout, value_range, output, save_images, as_json, figures, figure_kind, names, strict, threads, suite):  # type: ignore[no-untyped-def]
     """Score an encode/decode pair on a benchmark suite (default: the paper's lines): Mean Distance,
     Smoothness, geodesic error.
@@ -51,6 +51,7 @@ def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, 
         raise click.UsageError("give --seed or --seeds, not both")
     models = resolve_models(adapter_spec, model_name, checkpoint, device, overrides=overrides, names=names, default_model=DEFAULT_MODEL)
     seeds = list(seed_list) or seed_range or [0]
+    suite = suite or _trained_suite(models)
     targets = _output_paths(output, [info.get("name") or label or str(target) for target, info, label in models]) if output else []
     # Every output path is checked before the (possibly long) scoring run, not after it.
     check_outputs([("--output", t) for t in targets], [("--figure", f) for f in figures])
@@ -75,6 +76,15 @@ def run(adapter_spec, model_name, checkpoint, overrides, seed_list, seed_range, 
         click.echo(comparison_table(results))
     if len(targets) > 1:
         click.echo("wrote " + ", ".join(targets), err=True)
+
+
+def _trained_suite(models) -> str | None:  # type: ignore[no-untyped-def]
+    """Without --suite, a checkpoint trained on another suite than lines is scored on its own suite
+    (its trail was). --checkpoint belongs to one model, so there is at most one such suite."""
+    # Only trained checkpoints have a suite of their own; an analytic adapter scores on any.
+    suites = {(info.get("trained_suite") or {}).get("name", "lines") for _, info, _ in models
+              if isinstance(info, dict) and info.get("checkpoint_sha256")}
+    return suites.pop() if len(suites) == 1 else None
 
 
 def _slug(name: str) -> str:

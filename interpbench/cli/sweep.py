@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from pathlib import Path
@@ -12,7 +13,7 @@ import click
 from ..jsonfile import strict_json
 from ..limits import MAX_RATE
 
-from .options import FiniteFloat, SeedList, json_option, output_option
+from .options import FiniteFloat, SeedList, json_option, output_option, suite_option
 
 
 def _report(rows: list[dict[str, Any]], as_json: bool) -> None:
@@ -46,8 +47,9 @@ def _progress(spec: dict[str, Any], result: dict[str, Any], counts: dict[str, in
 @click.option("--leaderboard", "leaderboard_dir", type=click.Path(file_okay=False), help="File one entry per configuration in this leaderboard directory.")
 @click.option("--score-seeds", type=SeedList(), default="0-4", show_default=True, help="Protocol seeds each run is scored on for --leaderboard.")
 @click.option("--report", "report_only", is_flag=True, help="Print the report of the sweep in OUT without training.")
+@suite_option("Benchmark suite every run trains and is scored on [default: the grid's `suite`, else lines].")
 @json_option("Print one JSON record per run (the rows of results.csv) instead of the report; progress goes to stderr.")
-def sweep(grid, out_dir, address, cpus_per_run, gpus_per_run, max_concurrent, max_retries, leaderboard_dir, score_seeds, report_only, as_json):  # type: ignore[no-untyped-def]
+def sweep(grid, out_dir, address, cpus_per_run, gpus_per_run, max_concurrent, max_retries, leaderboard_dir, score_seeds, report_only, suite, as_json):  # type: ignore[no-untyped-def]
     """Train every run of GRID (a TOML grid file, or a built-in grid: paper-table1) as Ray tasks, then report.
 
     Running the same command again retrains nothing that finished and continues what was cut off.
@@ -58,6 +60,10 @@ def sweep(grid, out_dir, address, cpus_per_run, gpus_per_run, max_concurrent, ma
     from reference_models.sweep.results import SWEEP_NAME, read_rows, write_results
 
     parsed = resolve_grid(grid)
+    if suite is not None:
+        if parsed.suite not in (None, suite):
+            raise click.UsageError(f"--suite {suite}: the grid names suite {parsed.suite}; give one of them")
+        parsed = dataclasses.replace(parsed, suite=suite)
     if report_only:
         if not (Path(out_dir) / SWEEP_NAME).is_file():
             raise click.ClickException(f"{str(Path(out_dir) / SWEEP_NAME)!r} does not exist; run the sweep first")

@@ -1,4 +1,4 @@
-"""``interpbench train``: train a reference model on the line stream, with checkpoints and an evaluation trail."""
+"""``interpbench train``: train a reference model on a suite's stream (default: lines) or a data set, with checkpoints and an evaluation trail."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import click
 from ..jsonfile import strict_json
 from ..limits import MAX_KIMG, MAX_SEED
 
-from .options import FiniteFloat, SeedList, json_option, output_option, parse_overrides, preset_option, threads_option
+from .options import FiniteFloat, SeedList, json_option, output_option, parse_overrides, preset_option, suite_option, threads_option
 
 # What a shell reports for a process ended by Ctrl-C (128 + SIGINT).
 EXIT_INTERRUPTED = 130
@@ -36,15 +36,17 @@ EXIT_INTERRUPTED = 130
 @click.option("--dataset", help="Train on a labelled data set's training part: digits, mnist, svhn or cifar10 [default: the line stream; a resumed run keeps its own].")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Directory holding the mnist/svhn/cifar10 files.")
 @click.option("--download", is_flag=True, help="Fetch the official mnist/svhn/cifar10 files into --data-dir and verify their checksums.")
+@suite_option("Train on this benchmark suite's images and score the trail on it (`interpbench suites` lists them) [default: lines; a resumed run keeps its own].")
 @threads_option("Cap torch's and BLAS/OpenMP CPU threads while training [default: library default].")
 @json_option("Print each run's summary (summary.json) as JSON instead of the text report.")
-def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every, eval_pairs, bf16, channels_last, cuda_graph, tf32, overrides, dataset, data_dir, download, threads, as_json):  # type: ignore[no-untyped-def]
+def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every, eval_pairs, bf16, channels_last, cuda_graph, tf32, overrides, dataset, data_dir, download, suite, threads, as_json):  # type: ignore[no-untyped-def]
     """Train reference MODEL (see `interpbench models`) and print its final benchmark score.
 
     With --seeds, the runs of those seeds train together as one batched computation, each in
     OUT/seed-N (its own checkpoint, trail and summary; each can be resumed on its own).
     With --dataset, the model trains on that data set's training part (colour ones in colour) and
     its trail records reconstruction error and probe accuracies instead of line metrics.
+    With --suite, the model trains on that suite's images (e.g. clock) and its trail is scored there.
     """
     from reference_models import canonical_name, train as run_training
     from reference_models.training.interrupt import TrainingInterrupted
@@ -57,7 +59,8 @@ def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every,
         raise click.UsageError("give --seed or --seeds, not both")
     if download and not data_dir:
         raise click.UsageError("--download needs --data-dir to say where to put the files")
-    where = f"{dataset.partition(':')[0]}-" if dataset else ""
+    # The default folder names what the run trained on, so runs on two suites never share one.
+    where = f"{dataset.partition(':')[0]}-" if dataset else f"{suite}-" if suite and suite != "lines" else ""
     default_out = f"runs/{where}{key}-{preset or 'quick'}-s{seed}" if not seeds else f"runs/{where}{key}-{preset or 'quick'}"
     out_dir = out_dir or default_out
     from ..threads import limit_threads
@@ -68,7 +71,7 @@ def train(model, preset, kimg, seed, seeds, out_dir, device, resume, eval_every,
                                   device=device, resume=resume, eval_every_kimg=eval_every, eval_pairs=eval_pairs,
                                   config=parse_overrides(overrides) or None, progress=None, bf16=bf16,
                                   channels_last=channels_last, cuda_graph=cuda_graph, tf32=tf32, dataset=dataset, data_dir=data_dir,
-                                  download=download)
+                                  download=download, suite=suite)
     except TrainingInterrupted as stopped:
         click.echo(str(stopped), err=True)
         click.echo(f"continue it with: {resume_command(key, out_dir, seeds or [seed], device, bf16, batched=bool(seeds))}", err=True)
@@ -107,7 +110,9 @@ def report_run(run) -> None:  # type: ignore[no-untyped-def]
     final, median = run.final, run.paper_figure
     if final:
         smooth = "undefined" if final["smoothness"] is None else f"{final['smoothness']:.4f}"
-        click.echo(f"final evaluation ({final['pairs']} pairs): Mean Distance {final['mean_distance'] * 1e3:.3f}e-3, "
+        on = run.suite.get("name", "lines")
+        where = "" if on == "lines" else f", {on} suite"
+        click.echo(f"final evaluation ({final['pairs']} pairs{where}): Mean Distance {final['mean_distance'] * 1e3:.3f}e-3, "
                    f"Smoothness {smooth}, {final['n_undefined']} undefined")
     if median["mean_distance"] is not None:
         smooth = "undefined" if median["smoothness"] is None else f"{median['smoothness']:.4f}"
@@ -124,7 +129,8 @@ def report_run(run) -> None:  # type: ignore[no-untyped-def]
     if not run.is_paper_budget:
         click.echo(f"note: preset {run.preset!r} is a reduced budget; these numbers are not a paper reproduction.")
     click.echo(f"checkpoint: {run.checkpoint}")
-    click.echo(f"score it:   interpbench run --model {key} --checkpoint {run.checkpoint}")
+    on = run.suite.get("name", "lines")
+    click.echo(f"score it:   interpbench run --model {key} --checkpoint {run.checkpoint}" + (f" --suite {on}" if on != "lines" else ""))
 
 
 def report_dataset_run(run) -> None:  # type: ignore[no-untyped-def]

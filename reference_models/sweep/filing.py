@@ -37,14 +37,17 @@ def file_sweep(record: dict[str, Any], board: str | Path, *, score_seeds: Sequen
             echo(f"leaderboard: {name} not filed: not all of its runs finished")
             continue
         summary = runs[0]["summary"]
-        entry_id = entry_id_for(name, summary["preset"], float(summary["kimg"]))
+        suite = runs[0].get("suite") or "lines"
+        entry_id = entry_id_for(name if suite == "lines" else f"{name}-{suite}", summary["preset"], float(summary["kimg"]))
         if (Path(board) / "results" / f"{entry_id}.json").exists():
             echo(f"leaderboard: {name} already filed as {entry_id}")
             continue
         records = []
         for run in runs:
             model, info = load_trained(run["model"], Path(run["out"]) / "checkpoint.pt", device=device)
-            records.append(interpbench.score(model, seeds=list(score_seeds), model_info=info, keep_images=False).to_dict())
+            # Scored on the suite the run trained on (sweeps from before suites: lines).
+            records.append(interpbench.score(model, seeds=list(score_seeds), model_info=info, keep_images=False,
+                                             suite=run.get("suite")).to_dict())
         swept = ", ".join(f"{k}={v}" for k, v in sorted(runs[0]["swept"].items())) or "the model's config"
         entry = entry_from_results(records, labels=[r["out"] for r in runs], entry_id_override=entry_id,
                                    notes=f"interpbench sweep on Ray: {name} ({swept}), {len(runs)} training seeds")

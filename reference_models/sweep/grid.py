@@ -60,6 +60,7 @@ class Grid:
     eval_every: float | None = None
     eval_pairs: int | None = None
     device: str | None = None
+    suite: str | None = None  # the benchmark suite every run trains and is scored on (None: lines)
     overrides: dict[str, Any] = field(default_factory=dict)
     model_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     sweep: dict[str, list[Any]] = field(default_factory=dict)
@@ -120,6 +121,14 @@ def _pairs(value: Any) -> int:
     return value
 
 
+def _suite(value: Any) -> str:
+    from interpbench.suites import get_suite
+
+    if not isinstance(value, str):
+        raise TypeError
+    return get_suite(value).name  # an unknown name is get_suite's one sentence, listing the suites
+
+
 def _model_list(value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise TypeError
@@ -149,6 +158,7 @@ SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "eval_every": ("a positive number", _positive),
     "eval_pairs": ("an integer from 1 to 2500", _pairs),
     "device": ("a device name such as 'cpu' or 'cuda'", _text),
+    "suite": ("a benchmark suite name (interpbench suites lists them)", _suite),
 }
 REQUIRED = ("models", "seeds")
 

@@ -63,7 +63,8 @@ def _spec(grid: Grid, run: GridRun, out: Path) -> dict[str, Any]:
     full = dataclasses.asdict(make_config(run.model, **{**get_preset(grid.preset).config_for(run.model), **run.config}))
     return {"name": run.directory, "configuration": run.configuration, "model": run.model, "seed": run.seed,
             "config": full, "overrides": run.config, "swept": run.swept, "out": str(out / run.directory), "preset": grid.preset,
-            "kimg": grid.kimg, "eval_every": grid.eval_every, "eval_pairs": grid.eval_pairs, "device": grid.device}
+            "kimg": grid.kimg, "eval_every": grid.eval_every, "eval_pairs": grid.eval_pairs, "device": grid.device,
+            "suite": grid.suite}
 
 
 def _connect(ray: Any, options: RayOptions) -> bool:

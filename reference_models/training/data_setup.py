@@ -18,9 +18,9 @@ from interpbench.errors import OptionError
 
 from .data_stream import DatasetStream
 from .presets import Preset
-from .stream import StreamFactory
+from .stream import StreamFactory, suite_stream_factory
 
-__all__ = ["LINES", "dataset_name", "resolve_dataset", "channels_for", "stream_factory", "describe"]
+__all__ = ["LINES", "dataset_name", "resolve_dataset", "channels_for", "stream_factory", "describe", "suite_record", "check_suite"]
 
 LINES = "lines"
 
@@ -61,14 +61,41 @@ def channels_for(name: str, given: dict[str, Any] | None) -> int:
     return channels
 
 
-def stream_factory(data: TrainingData | None, device: torch.device) -> StreamFactory | None:
-    """Each run's stream over ``data``'s training images (one copy on ``device``, shared); None for lines."""
+def stream_factory(data: TrainingData | None, device: torch.device, suite: str = LINES) -> StreamFactory | None:
+    """Each run's stream over ``data``'s training images (one copy on ``device``, shared), else over
+    ``suite``'s images (None for lines: the trainers' own default, the line stream)."""
     if data is None:
-        return None
+        return None if suite == LINES else suite_stream_factory(suite)
     images = torch.from_numpy(data.images).to(device)
     return lambda seed, batch, dev: DatasetStream(images, seed, batch, dev)
 
 
-def describe(name: str, data: TrainingData | None) -> dict[str, Any]:
-    """What the checkpoint and summary record about the training data."""
-    return {"name": LINES, "source": "fresh lines from the manifold (SPEC §1)"} if data is None else data.describe()
+def describe(name: str, data: TrainingData | None, suite: str = LINES) -> dict[str, Any]:
+    """What the checkpoint and summary record about the training data.
+
+    Without a data set the run streams its suite's images: ``name`` stays ``lines`` (the analytic
+    stream, as before suites existed) and the source says which suite; lines' record is unchanged.
+    """
+    if data is not None:
+        return data.describe()
+    if suite == LINES:
+        return {"name": LINES, "source": "fresh lines from the manifold (SPEC §1)"}
+    from interpbench.suites import get_suite
+
+    bench = get_suite(suite)
+    return {"name": LINES, "source": f"fresh images of the {bench.name} suite ({bench.spec_section})"}
+
+
+def suite_record(suite: str) -> dict[str, Any]:
+    """The suite a run trained and was scored on, with its spec version (checkpoint ``suite_info``, summary ``suite``)."""
+    from interpbench.suites import get_suite
+
+    bench = get_suite(suite)
+    return {"name": bench.name, "spec_version": bench.spec_version, "spec_section": bench.spec_section}
+
+
+def check_suite(suite: str, dataset: str) -> None:
+    """A run trains on a suite's images or on a labelled data set's, not both."""
+    if suite != LINES and dataset != LINES:
+        raise OptionError(f"--suite {suite} trains on the {suite} suite's images and --dataset {dataset} on a data set's; "
+                          "give one of them")

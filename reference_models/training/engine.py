@@ -29,6 +29,8 @@ from interpbench.devices import check_device
 from interpbench.errors import CheckpointError, OptionError
 from interpbench.provenance import hardware_description
 
+from interpbench.suites import get_suite
+
 from ..registry import build, canonical_name, make_config
 from .checkpoint import read_checkpoint, save_checkpoint
 from .presets import IMAGES_PER_KIMG, PAPER_KIMG, get_preset
@@ -38,7 +40,7 @@ from .lock import RunLock
 from .resume import ResumeSettings, resume_settings
 from .seed_batch import SeedBatchTrainer
 from .settings import TrainSettings, resolve_recorded
-from .data_setup import LINES, channels_for, dataset_name, describe, resolve_dataset, stream_factory
+from .data_setup import LINES, channels_for, check_suite, dataset_name, describe, resolve_dataset, stream_factory, suite_record
 from .data_trail import DatasetEvaluator, dataset_evaluation_line, dataset_figure
 from .trail import code_diagnostics, collapse_summary, evaluation_entry, evaluation_line, paper_figure
 from .trainer import Trainer
@@ -81,6 +83,7 @@ class TrainRun:
     finished: bool = True  # False when stopped early (``stop_after_s``) with the budget not yet met
     settings: dict[str, Any] = field(default_factory=dict)  # the recorded TrainSettings fields (tf32, …)
     dataset: dict[str, Any] = field(default_factory=lambda: {"name": LINES})  # what it trained on, with file checksums
+    suite: dict[str, Any] = field(default_factory=lambda: suite_record(LINES))  # the suite it trained and was scored on
 
     @property
     def final(self) -> dict[str, Any] | None:
@@ -161,6 +164,7 @@ def train(
     dataset: str | None = None,
     data_dir: str | Path | None = None,
     download: bool = False,
+    suite: str | None = None,
 ) -> TrainRun | list[TrainRun]:
     """Train reference model ``name`` into directory ``out`` and return its run record.
 
@@ -192,6 +196,9 @@ def train(
     labelled data set's training part read from ``data_dir`` (``download`` fetches it first);
     colour data sets train with ``channels=3``, and the trail records reconstruction error and
     probe accuracies (:mod:`~.data_trail`) instead of line metrics.
+    ``suite`` (default: a resumed run's, else ``lines``) streams that benchmark suite's images
+    (:mod:`interpbench.suites`) and scores the trail on it; it is recorded with its spec version,
+    and a resume on another suite is refused.
 
     Every argument is resolved once into a :class:`~.settings.TrainSettings` that the rest of
     the engine reads. Only one training runs in a run directory at a time (:class:`~.lock.RunLock`):
@@ -202,6 +209,8 @@ def train(
     if preset is not None:
         get_preset(preset)
     make_config(key, **(config or {}))  # bad --set values are refused before a run directory is touched
+    if suite is not None:
+        suite = get_suite(suite).name  # an unknown suite is one sentence, before anything is read
     # A named data set (or the preset's) is read and checked before any run directory is touched.
     named = dataset_name(dataset, preset, get_preset(preset) if preset is not None else None)
     data = resolve_dataset(named, data_dir, download=download, progress=progress) if named is not None else None
@@ -225,7 +234,10 @@ def train(
                       "(killed?); this training takes it over", file=sys.stderr)
         runs = [_Run(key, run_dir, s, resume) for run_dir, s in dirs]
         # Recorded settings first: a resume on another data set is named as such, not as the config it implies.
-        extra = resolve_recorded([(r.record, r.ckpt_path) for r in runs if r.record is not None], {"tf32": tf32, "dataset": named})
+        extra = resolve_recorded([(r.record, r.ckpt_path) for r in runs if r.record is not None],
+                                 {"tf32": tf32, "dataset": named, "suite": suite})
+        check_suite(extra["suite"], extra["dataset"])
+        _check_suite_version(runs, extra["suite"])
         resumed = {_settings(r, seed=r.seed, preset=preset, kimg=kimg, eval_every_kimg=eval_every_kimg, eval_pairs=eval_pairs,
                              eval_seed=eval_seed, config=config, bf16=bf16) for r in runs if r.record is not None}
         if len(resumed) > 1:
@@ -258,6 +270,19 @@ def train(
             slim_final_checkpoint=bool(slim_final_checkpoint), data=data,
             data_dir=None if data is None else data.data_dir, **extra)
         return _train_runs(runs, settings)
+
+
+def _check_suite_version(runs: list[_Run], suite: str) -> None:
+    """A resumed run's suite must still be the one it trained on: a changed spec version is refused."""
+    now = suite_record(suite)["spec_version"]
+    for run in runs:
+        if run.record is None:
+            continue
+        # Checkpoints from before suites existed trained on lines, spec v1.
+        before = (run.record.get("suite_info") or suite_record(LINES))["spec_version"]
+        if before != now:
+            raise CheckpointError(f"checkpoint {str(run.ckpt_path)!r} was trained on the {suite} suite's spec {before}, and "
+                                  f"this interpbench has spec {now}; train a new run instead")
 
 
 def _check_same_files(runs: list[_Run], data: Any) -> None:
@@ -313,8 +338,9 @@ def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:
     key, dev, batched = settings.model, settings.device, settings.batched
     models = [build(key, seed=r.seed, **settings.config) for r in runs]
     model_config = dataclasses.asdict(models[0].config)
-    make_stream = stream_factory(settings.data, dev)
-    trained_on = describe(settings.dataset, settings.data)
+    make_stream = stream_factory(settings.data, dev, settings.suite)
+    trained_on = describe(settings.dataset, settings.data, settings.suite)
+    suite_info = suite_record(settings.suite)
     # On a labelled data set the trail scores reconstruction and probes; line metrics mean nothing there.
     on_data = None if settings.data is None else DatasetEvaluator(settings.dataset, settings.data_dir,
                                                                    settings.data.channels, seed=settings.eval_seed)
@@ -344,12 +370,13 @@ def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:
             run.trail.append(on_data(model, stepper.step_count * batch / IMAGES_PER_KIMG, stepper.step_count))
             return
         seed_i = settings.eval_seed + len(run.trail)
-        # On an accelerator the nearest-line search runs there too (the same lines as on the CPU).
-        # No sanity checks: an early, untrained model fails them by design.
+        # On an accelerator the nearest-line search runs there too (the same lines as on the CPU); the
+        # other suites' exact searches run on the CPU. No sanity checks: an early, untrained model fails them by design.
+        on_device = dev.type != "cpu" and settings.suite == LINES
         result = interpbench.score(model, seeds=[seed_i], pairs=settings.eval_pairs, keep_images=False, batch_size=256,
-                                   search_device=None if dev.type == "cpu" else str(dev), checks=False)
+                                   search_device=str(dev) if on_device else None, checks=False, suite=settings.suite)
         run.trail.append(evaluation_entry(stepper.step_count * batch / IMAGES_PER_KIMG, stepper.step_count, seed_i, result,
-                                          code_diagnostics(model, seed_i, settings.eval_pairs)))
+                                          code_diagnostics(model, seed_i, settings.eval_pairs, settings.suite)))
 
     def checkpoint(i: int) -> None:
         run = runs[i]
@@ -363,7 +390,7 @@ def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:
             "eval": {"every_kimg": settings.eval_every_kimg, "pairs": settings.eval_pairs, "seed": settings.eval_seed},
             "bf16": settings.bf16, "channels_last": bool(channels_last), "batched_seeds": k, "cuda_graph": settings.cuda_graph,
             "train_seconds": run.prior_seconds + time.perf_counter() - started, "hardware": settings.hardware,
-            **settings.recorded_values(), "dataset_info": trained_on,
+            **settings.recorded_values(), "dataset_info": trained_on, "suite_info": suite_info,
         })
 
     for run in runs:
@@ -420,7 +447,7 @@ def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:
                           checkpoint=str(run.ckpt_path), trail=run.trail, wall_seconds=wall,
                           samples_per_second=stepper.step_count * batch / wall if wall > 0 else 0.0, config=model_config,
                           device=str(dev), hardware=settings.hardware, batched_seeds=k, finished=stepper.step_count >= total,
-                          settings=settings.recorded_values(), dataset=trained_on)
+                          settings=settings.recorded_values(), dataset=trained_on, suite=suite_info)
         write_text_atomic(run.out / SUMMARY_NAME, json.dumps(record.to_dict(), indent=1) + "\n")
         out.append(record)
     return out

@@ -11,7 +11,7 @@ import torch
 
 from interpbench.spec import IMAGE_SIZE, LINE_CENTRE, LINE_RADIUS, LINE_WIDTH
 
-__all__ = ["render_torch"]
+__all__ = ["render_torch", "DEVICE_RENDERERS"]
 
 # A segment spans at most LINE_RADIUS along its major axis, so trunc(u0)..ceil(u1) has ≤ R + 2 rows.
 _MAX_STEPS = int(LINE_RADIUS) + 2
@@ -76,3 +76,8 @@ def render_torch(angles: torch.Tensor, dtype: torch.dtype = torch.float32) -> to
     ink.index_add_(0, flat.reshape(-1), amount.reshape(-1))
     images = (2.0 * ink - 1.0).clamp(-1.0, 1.0)
     return images.view(n, 1, IMAGE_SIZE, IMAGE_SIZE).to(dtype)
+
+
+# Suites whose training images can be rendered on the accelerator (name -> factors tensor -> images).
+# A suite missing here still trains on any device: its stream renders on the host (training/stream.py).
+DEVICE_RENDERERS = {"lines": render_torch}

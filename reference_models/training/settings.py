@@ -76,6 +76,10 @@ class TrainSettings:
     slim_final_checkpoint: bool = False
     dataset: str = recorded("lines", legacy="lines",
                             hint="resume it on the data set it was trained on (leave --dataset out)")
+    # The benchmark suite (interpbench.suites) whose images the stream draws and the trail scores on.
+    # Runs from before suites existed trained and were scored on lines.
+    suite: str = recorded("lines", legacy="lines",
+                          hint="resume it on the suite it was trained on (leave --suite out)")
     # The loaded training part of ``dataset`` (None: the line stream), and the directory it was read from.
     data: Any = field(default=None, compare=False)
     data_dir: str | None = field(default=None, compare=False)

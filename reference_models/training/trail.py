@@ -12,9 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from interpbench.manifold import render
 from interpbench.paper_figure import PAPER_LAST_N, paper_figure
-from interpbench.protocol import endpoint_angles
+from interpbench.suites import get_suite
 
 __all__ = ["code_diagnostics", "collapse_summary", "evaluation_entry", "evaluation_line", "paper_figure", "PAPER_LAST_N"]
 
@@ -45,15 +44,16 @@ def evaluation_entry(kimg: float, step: int, seed: int, result: Any, diagnostics
 
 
 @torch.no_grad()
-def code_diagnostics(model: Any, seed: int, pairs: int) -> dict[str, Any]:
-    """Collapse diagnostics of the codes of an evaluation's 2·``pairs`` endpoints (protocol ``seed``).
+def code_diagnostics(model: Any, seed: int, pairs: int, suite: str | None = None) -> dict[str, Any]:
+    """Collapse diagnostics of the codes of an evaluation's 2·``pairs`` endpoints (protocol ``seed``, on ``suite``: default lines).
 
     ``code_spread``: the mean over code dimensions of the standard deviation across images (0
     when every image gets the same code), plus whatever ``model.code_diagnostics`` adds
     (VQ-VAE: ``codes_in_use``, the codebook entries the endpoints are quantised to).
     """
-    ends = endpoint_angles(seed, pairs)
-    images = render(np.concatenate([ends[:, 0], ends[:, 1]])).astype(np.float32)[:, None]
+    bench = get_suite(suite)
+    ends = bench.endpoint_factors(seed, pairs)
+    images = bench.render(np.concatenate([ends[:, 0], ends[:, 1]])).astype(np.float32)[:, None]
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
