@@ -40,6 +40,8 @@ NOT_RUN: dict[str, str] = {
         "trains for minutes or hours; tests/test_seed_batch.py, tests/test_reproduce.py, tests/test_pack.py",
     "interpbench train acai --dataset digits --preset downstream-cpu --out runs/digits-acai":
         "trains for minutes and downloads data; tests/test_downstream_training.py",
+    "interpbench train acai --suite clock --preset cpu # into runs/clock-acai-cpu-s0":
+        "trains for minutes; tests/test_train_suites.py trains on suites the same way on tiny budgets",
     'pip install -c constraints.txt -e ".[sweep]"': "installs",
     "interpbench sweep grid.toml --out runs/sweep # local Ray, one CPU per run":
         "starts Ray and trains; tests/test_sweep.py runs the README's grid",
