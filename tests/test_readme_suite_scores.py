@@ -49,7 +49,7 @@ def test_every_filed_row_matches_its_entry() -> None:
         s = entry["summary"]
         assert entry["protocol"]["suite"] == suite and entry["model"]["name"] == model.lower()
         assert entry["training"]["preset"] == "cpu" and entry["protocol"]["seeds"] == [0, 1, 2]
-        assert md == f"{s['mean_distance']['mean'] * 1e3:.2f} ± {s['mean_distance']['std'] * 1e3:.2f}"
+        assert md == f"{s['mean_distance']['mean'] * 1e3:.3f} ± {s['mean_distance']['std'] * 1e3:.3f}"
         smooth = s["smoothness"]
         expected = "undefined (all paths)" if smooth["mean"] is None else f"{smooth['mean']:.3f} ± {smooth['std']:.3f}"
         assert sm == expected
