@@ -249,6 +249,21 @@ def write_named_by_content(folder: Path, prefix: str, suffix: str, write: Callab
 _FOLDER_WAIT_S = 120.0
 
 
+def flock_within(fd: int, wait_s: float) -> bool:
+    """Take an exclusive ``flock`` on ``fd``, polling for up to ``wait_s`` seconds; False if another holder kept it."""
+    import fcntl
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+
 @contextmanager
 def folder_lock(folder: str | os.PathLike[str], what: str, wait_s: float = _FOLDER_WAIT_S) -> Iterator[None]:
     """Hold an OS lock (``flock``) on ``folder`` itself for the ``with`` block, leaving no file behind.
@@ -258,7 +273,7 @@ def folder_lock(folder: str | os.PathLike[str], what: str, wait_s: float = _FOLD
     is no ``flock`` (Windows), or the folder cannot be opened, nothing is locked.
     """
     try:
-        import fcntl
+        import fcntl  # noqa: F401 - only whether this OS has flock
     except ImportError:
         yield
         return
@@ -268,16 +283,9 @@ def folder_lock(folder: str | os.PathLike[str], what: str, wait_s: float = _FOLD
         yield
         return
     try:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise OptionError(f"cannot write {what}: another process has been writing in {os.fspath(folder)!r} "
-                                      f"for over {wait_s:g} s; try again when it has finished") from None
-                time.sleep(0.05)
+        if not flock_within(fd, wait_s):
+            raise OptionError(f"cannot write {what}: another process has been writing in {os.fspath(folder)!r} "
+                              f"for over {wait_s:g} s; try again when it has finished")
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock

@@ -12,13 +12,13 @@ it dies, so a killed writer never blocks the next one.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ..atomic import flock_within
 from ..errors import DataError
 
 __all__ = ["LOCK_NAME", "leaderboard_folder", "leaderboard_lock"]
@@ -45,7 +45,7 @@ def leaderboard_lock(root: str | os.PathLike[str], wait_s: float = _WAIT_S) -> I
     busy = DataError(f"another interpbench command has been writing to the leaderboard {os.fspath(root)!r} for "
                      f"over {wait_s:g} s; try again when it has finished")
     try:
-        import fcntl
+        import fcntl  # noqa: F401 - only whether this OS has flock
     except ImportError:  # Windows: a lock file, through filelock
         lock = FileLock(str(folder / LOCK_NAME), timeout=wait_s)
         try:
@@ -62,15 +62,8 @@ def leaderboard_lock(root: str | os.PathLike[str], wait_s: float = _WAIT_S) -> I
     except OSError as exc:
         raise DataError(f"cannot lock the leaderboard {os.fspath(root)!r}: {exc.strerror or exc}") from None
     try:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise busy from None
-                time.sleep(0.05)
+        if not flock_within(fd, wait_s):
+            raise busy
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
