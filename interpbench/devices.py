@@ -9,31 +9,36 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from .errors import OptionError
 
-__all__ = ["check_device", "full_fp32"]
+__all__ = ["check_device", "full_fp32", "tf32"]
 
 
 @contextmanager
-def full_fp32() -> Iterator[None]:
+def tf32(on: bool) -> Iterator[None]:
+    """torch's TF32 switches (cuDNN convolutions, CUDA matrix products) set to ``on`` inside, as before outside."""
+    torch = sys.modules.get("torch")
+    if torch is None:  # nothing to switch: no torch model can be running
+        yield
+        return
+    before = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = bool(on)
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = before
+
+
+def full_fp32() -> AbstractContextManager[None]:
     """torch's float32 convolutions and matrix products in full fp32 (no TF32) inside, as before outside.
 
     PyTorch lets cuDNN convolutions use TF32 by default, with a 10-bit mantissa: the same weights
     then score differently on a GPU than on a CPU (measured on an H200: ACAI's Mean Distance
     6.7e-4 apart, relative). A benchmark's numbers should not depend on such a default.
     """
-    torch = sys.modules.get("torch")
-    if torch is None:
-        yield
-        return
-    before = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
-    try:
-        yield
-    finally:
-        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = before
+    return tf32(False)
 
 
 def check_device(device: str | None) -> str | None:

@@ -23,7 +23,6 @@ import numpy as np
 
 from interpbench.atomic import write_text_atomic
 from interpbench.errors import OptionError
-
 from interpbench.suites import get_suite
 
 from .loading import load_trained

@@ -29,27 +29,27 @@ HALF_FULL_BITS = 10  # float16's mantissa: lossless
 _MAX_ELEMENTS = 2**28  # 1 GiB of float32: far above any reference model's tensor
 
 
-def _round_mantissa(values: np.ndarray, bits: int) -> np.ndarray:
-    """The uint32 patterns of float32 ``values`` rounded to nearest at ``bits`` mantissa bits (ties away from 0)."""
-    patterns = values.view(np.uint32)
-    drop = FULL_BITS - bits
+def _round_to_nearest(patterns: np.ndarray, drop: int) -> np.ndarray:
+    """Bit ``patterns`` with their lowest ``drop`` bits rounded off (to nearest, ties away from 0)."""
     if drop == 0:
         return patterns.copy()
-    wide = patterns.astype(np.uint64) + (1 << (drop - 1))  # a carry into the exponent is correct rounding
-    return ((wide >> drop) << drop).astype(np.uint32)
+    return ((patterns + (1 << (drop - 1))) >> drop) << drop  # a carry into the exponent is correct rounding
+
+
+def _round_mantissa(values: np.ndarray, bits: int) -> np.ndarray:
+    """The uint32 patterns of float32 ``values`` rounded to nearest at ``bits`` mantissa bits (ties away from 0)."""
+    wide = values.view(np.uint32).astype(np.uint64)  # room for the carry out of the top bit
+    return _round_to_nearest(wide, FULL_BITS - bits).astype(np.uint32)
 
 
 def _round_half_mantissa(values: np.ndarray, bits: int) -> np.ndarray:
     """The float16 ``values``' 16-bit patterns (as uint32) rounded to nearest at ``bits`` mantissa bits."""
     patterns = values.view(np.uint16).astype(np.uint32)
     drop = HALF_FULL_BITS - bits
-    if drop == 0:
-        return patterns
-    # A carry into the exponent is correct rounding; one past the largest finite half would make an
-    # infinity, so such a value keeps its pattern truncated instead.
-    rounded = ((patterns + (1 << (drop - 1))) >> drop) << drop
-    overflow = (rounded & 0x7C00) == 0x7C00
-    return np.where(overflow & ((patterns & 0x7C00) != 0x7C00), (patterns >> drop) << drop, rounded)
+    rounded = _round_to_nearest(patterns, drop)
+    # One past the largest finite half would make an infinity: such a value keeps its pattern truncated instead.
+    overflow = ((rounded & 0x7C00) == 0x7C00) & ((patterns & 0x7C00) != 0x7C00)
+    return np.where(overflow, (patterns >> drop) << drop, rounded)
 
 
 def encode_state(state: dict[str, torch.Tensor], bits: int,

@@ -25,10 +25,9 @@ import torch
 from tqdm.auto import tqdm
 
 from interpbench.atomic import write_text_atomic
-from interpbench.devices import check_device
+from interpbench.devices import check_device, tf32
 from interpbench.errors import CheckpointError, OptionError
 from interpbench.provenance import hardware_description
-
 from interpbench.suites import get_suite
 
 from ..registry import build, canonical_name, make_config
@@ -323,12 +322,8 @@ def _tf32(settings: TrainSettings) -> Iterator[None]:
     if settings.device.type != "cuda":
         yield
         return
-    before = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = bool(settings.tf32)
-    try:
+    with tf32(bool(settings.tf32)):
         yield
-    finally:
-        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = before
 
 
 def _train_group(runs: list[_Run], settings: TrainSettings) -> list[TrainRun]:

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from interpbench.devices import tf32
 from interpbench.spec import PAPER_KIMG
 
 __all__ = ["main", "Window"]
@@ -329,12 +330,8 @@ def command_check(w: Window) -> None:
 
 
 def _with_tf32(on: bool, fn: Callable[[], Any]) -> Any:
-    before = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = on
-    try:
+    with tf32(on):
         return fn()
-    finally:
-        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = before
 
 
 # ------------------------------------------------------------------------------------------ call 2
