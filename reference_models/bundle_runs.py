@@ -50,9 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{record['model']}: full MD {full[0]:.9e} Sm {full[1]!r}")
         with tempfile.TemporaryDirectory() as tmp:
             chosen = _fewest_passing_bits(record["model"], path, full, Path(tmp), [args.bits] if args.bits else list(BIT_CHOICES))
-            if chosen is not None and _has_half_tensors(chosen):
-                bits = int(read_checkpoint(chosen)["weight_bits"])
-                chosen = _fewest_passing_bits(record["model"], path, full, Path(tmp), list(HALF_BIT_CHOICES), float_bits=bits)
+            shipped = read_checkpoint(chosen) if chosen is not None else None
+            if shipped is not None and any(e.get("dtype") == "float16" for e in shipped["encoded_state"].values()):
+                chosen = _fewest_passing_bits(record["model"], path, full, Path(tmp), list(HALF_BIT_CHOICES),
+                                              float_bits=int(shipped["weight_bits"]))
             if chosen is None:
                 raise SystemExit(f"error: no bundle of {source} scores as its checkpoint; not exported")
             dest = BUNDLE_DIR / name
@@ -72,11 +73,11 @@ def _fewest_passing_bits(model: str, source: Path, full: tuple[float, float | No
     lo, hi, best = 0, len(choices) - 1, None
     while lo <= hi:
         mid = (lo + hi) // 2
-        bits = {"bits": float_bits, "half_bits": choices[mid]} if float_bits else {"bits": choices[mid]}
+        bits = {"bits": float_bits, "half_bits": choices[mid]} if float_bits is not None else {"bits": choices[mid]}
         trial, _ = export_bundle(source, tmp / f"{float_bits}-{choices[mid]}.pt", **bits)
         bundled = _score(model, trial)
         ok = _within_regression_tolerance(full, bundled)
-        kind = "float16 mantissa bits" if float_bits else "mantissa bits"
+        kind = "float16 mantissa bits" if float_bits is not None else "mantissa bits"
         print(f"{model}: {choices[mid]} {kind}, {trial.stat().st_size / 1e6:.2f} MB: bundle MD {bundled[0]:.9e} "
               f"Sm {bundled[1]!r} {'within' if ok else 'outside'} the tolerance", flush=True)
         if ok:
@@ -84,10 +85,6 @@ def _fewest_passing_bits(model: str, source: Path, full: tuple[float, float | No
         else:
             lo = mid + 1
     return best
-
-
-def _has_half_tensors(bundle: Path) -> bool:
-    return any(entry.get("dtype") == "float16" for entry in read_checkpoint(bundle)["encoded_state"].values())
 
 
 def _score(model: str, checkpoint: Path) -> tuple[float, float | None]:
