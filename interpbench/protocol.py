@@ -106,7 +106,9 @@ def score(
         ``decode`` methods; a :class:`~interpbench.Harness`; or a spec string: ``"oracle"``,
         ``"pixels"``, ``"pkg.module:name"``, ``"path/to/file.py:name"`` (an object, a class or
         a zero-argument factory returning an object or an ``(encode, decode)`` pair), or
-        ``"pythae:FOLDER"`` (a model saved with pythae's ``model.save``).
+        a saved model of another library: ``"pythae:FOLDER"``, ``"keras:FILE.keras"``,
+        ``"diffusers:FOLDER"``, ``"lightning:module.py:Class@checkpoint.ckpt"``,
+        ``"sklearn:FILE.skops"``, ``"flax:module.py:NAME@params.msgpack"``.
     seeds
         Protocol seeds, distinct non-negative integers (or one int). Default ``(0,)``.
     pairs

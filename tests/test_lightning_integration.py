@@ -176,7 +176,7 @@ class FileAE(L.LightningModule):
 def test_lightning_spec_restores_a_checkpoint_weights_only(tmp_path):
     from click.testing import CliRunner
 
-    from interpbench.adapters.resolve import load_adapter_object
+    from interpbench.adapters.user_code import load_adapter_object
     from interpbench.cli import main
 
     source = tmp_path / "file_ae.py"

@@ -50,3 +50,51 @@ def test_refusals_name_the_fix(images):
         from_sklearn(PCA(2).fit(images[:, :100]))
     with pytest.raises(AdapterError, match="neither"):
         from_sklearn(object())
+
+
+skops_io = pytest.importorskip("skops.io")
+
+
+def _cli_mean_distance(spec: str) -> float:
+    import json
+
+    from click.testing import CliRunner
+
+    from interpbench.cli import main
+
+    cli = CliRunner().invoke(main, ["run", "--adapter", spec, "--pairs", str(PAIRS), "--json"])
+    assert cli.exit_code == 0, cli.output
+    return json.loads(cli.stdout)["metrics"]["mean_distance"]["mean"]
+
+
+def test_a_skops_file_scores_from_the_command_line_as_from_python(images, tmp_path):
+    pca = PCA(n_components=16, random_state=0).fit(images)
+    skops_io.dump(pca, tmp_path / "pca.skops")
+    in_python = interpbench.score(from_sklearn(pca), pairs=PAIRS).mean_distance
+    # The loaded arrays may differ in memory order, so BLAS may sum in another order: float64 rounding, ~1e-16 relative.
+    assert _cli_mean_distance(f"sklearn:{tmp_path / 'pca.skops'}") == pytest.approx(in_python, rel=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPRegressor(hidden_layer_sizes=(32, 6, 32), max_iter=5, random_state=0).fit(images, images)
+    skops_io.dump(mlp, tmp_path / "mlp.skops")  # keeps Adam's state: a type skops does not trust by default
+    loaded = interpbench.adapters.load_adapter(f"sklearn:{tmp_path / 'mlp.skops'}")
+    np.testing.assert_array_equal(loaded.decode(loaded.encode(images[:3])), mlp.predict(images[:3]))
+
+
+def test_skops_loading_refuses_code_and_strangers(images, tmp_path):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    with pytest.raises(interpbench.SpecError, match="runs any code"):
+        interpbench.score(f"sklearn:{tmp_path / 'model.joblib'}")
+    with pytest.raises(interpbench.SpecError, match="does not exist"):
+        interpbench.score(f"sklearn:{tmp_path / 'missing.skops'}")
+    import os
+
+    odd = make_pipeline(FunctionTransformer(os.getcwd)).fit(images)  # a function skops does not trust
+    skops_io.dump(odd, tmp_path / "odd.skops")
+    with pytest.raises(interpbench.SpecError, match="does not trust.*getcwd"):
+        interpbench.score(f"sklearn:{tmp_path / 'odd.skops'}")
+    (tmp_path / "text.skops").write_text("not a zip")
+    with pytest.raises(interpbench.SpecError, match="not a skops file"):
+        interpbench.score(f"sklearn:{tmp_path / 'text.skops'}")

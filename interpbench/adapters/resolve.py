@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import inspect
-import os
 import sys
 import types
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
 from .builtin import BUILTIN_ADAPTERS
 from .harness import Harness
+from .user_code import USER_ERRORS as _USER_ERRORS
+from .user_code import load_adapter_object
 
 __all__ = ["FunctionAdapter", "load_adapter", "as_harness", "SPEC_PREFIXES", "register_spec_prefix"]
 
-# What importing or calling the user's code may raise. SystemExit is included: a module that
-# calls sys.exit() on import must be reported, not end the CLI silently. Ctrl-C is the user's,
-# not the module's: it passes through (the CLI exits 130).
-_USER_ERRORS = (Exception, SystemExit)
 
 
 class FunctionAdapter:
@@ -115,6 +110,8 @@ SPEC_PREFIXES: dict[str, str | Callable[[str], Any]] = {
     "keras": "interpbench.integrations.keras:load_keras",
     "diffusers": "interpbench.integrations.diffusers:load_diffusers",
     "lightning": "interpbench.integrations.lightning:load_lightning",
+    "sklearn": "interpbench.integrations.sklearn:load_sklearn",
+    "flax": "interpbench.integrations.flax:load_flax",
 }
 
 
@@ -155,62 +152,6 @@ def load_adapter(spec: str, suite: Any = None) -> Any:
             + ", ".join(f"'{p}:PATH'" for p in SPEC_PREFIXES)
         )
     return _instantiate(load_adapter_object(spec), spec)
-
-
-def load_adapter_object(spec: str) -> Any:
-    """The object ``package.module:name`` or ``path/to/file.py:name`` names, not instantiated."""
-    location, sep, attr = spec.rpartition(":")
-    if not sep or not location or not attr:
-        raise SpecError(f"{spec!r} is not of the form 'package.module:name' or 'path/to/file.py:name'")
-    module = _import_file(location) if location.endswith(".py") else _import_module(location)
-    obj: Any = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise SpecError(f"{location!r} has no attribute {attr!r}")
-        obj = getattr(obj, part)
-    return obj
-
-
-def _import_module(name: str) -> Any:
-    # `python -m` and `python -c` put the current directory first on sys.path; a console script
-    # does not, so a user's `mymodel.py` next to them would not import without this.
-    cwd = os.getcwd()
-    added = cwd not in sys.path and "" not in sys.path
-    if added:
-        sys.path.insert(0, cwd)
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-            raise SpecError(
-                f"cannot import module {name!r}: no module named {exc.name!r} in the current directory "
-                f"({cwd}) or on sys.path; run from the folder that holds it, install your project "
-                "(pip install -e .), or add its folder to PYTHONPATH"
-            ) from None
-        raise SpecError(f"cannot import module {name!r}: {type(exc).__name__}: {exc}") from None
-    except _USER_ERRORS as exc:  # noqa: BLE001 - any import failure is the spec's problem
-        raise SpecError(f"cannot import module {name!r}: {type(exc).__name__}: {exc}") from None
-    finally:
-        if added:
-            sys.path.remove(cwd)
-
-
-def _import_file(path_text: str) -> Any:
-    path = Path(path_text)
-    if not path.is_file():
-        raise SpecError(f"adapter file {path_text!r} does not exist")
-    module_name = f"_interpbench_adapter_{abs(hash(str(path.resolve())))}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise SpecError(f"cannot load {path_text!r} as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except _USER_ERRORS as exc:  # noqa: BLE001
-        sys.modules.pop(module_name, None)
-        raise SpecError(f"importing {path_text!r} failed: {type(exc).__name__}: {exc}") from None
-    return module
 
 
 def _has_methods(obj: Any) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from ..adapters.resolve import SPEC_PREFIXES
 from ..errors import OptionError
 from ..limits import MAX_SEED, MAX_SEEDS, MAX_THREADS
 
@@ -59,7 +60,9 @@ def model_options(default_note: str) -> Any:
     def decorate(command: Any) -> Any:
         for option in reversed((
             click.option("--adapter", "adapter_spec", metavar="SPEC", multiple=True,
-                         help="oracle, pixels, package.module:name, path/to/file.py:name or pythae:FOLDER."),
+                         help="oracle, pixels, package.module:name, path/to/file.py:name, or a saved model of another "
+                              "library: " + ", ".join(f"{prefix}:..." for prefix in SPEC_PREFIXES)
+                              + " (README: Models from other libraries)."),
             click.option("--model", "model_name", metavar="NAME", multiple=True,
                          help="A reference model (see `interpbench models`): its bundled checkpoint, or --checkpoint."),
             click.option("--checkpoint", type=click.Path(dir_okay=False), help=f"Trained weights of --model (written by `interpbench train`). {default_note}".rstrip()),

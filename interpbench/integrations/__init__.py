@@ -1,12 +1,13 @@
 """Ready integrations with third-party libraries, each behind an optional extra.
 
-- :mod:`interpbench.integrations.pythae`: ``from_pythae(model)`` and ``pythae:FOLDER`` specs
-  (``pip install 'interpbench[pythae]'``);
-- :mod:`interpbench.integrations.lightning`: ``InterpBenchCallback`` scores a LightningModule
-  while it trains (``pip install 'interpbench[lightning]'``).
+One module per library: ``pythae``, ``lightning``, ``keras``, ``flax``, ``diffusers``,
+``sklearn`` (``from_sklearn`` is core; ``sklearn:FILE.skops`` needs skops) and ``torchmetrics``.
+Each offers a ``from_<library>`` adapter where one is needed and, for saved models, a loader
+registered as a ``PREFIX:...`` spec in :data:`interpbench.adapters.resolve.SPEC_PREFIXES`.
 
-Importing this package imports neither library; each is imported when first used, and its
-absence is a :class:`~interpbench.MissingDependencyError` naming the extra to install.
+Importing this package imports none of the libraries; each is imported when first used, and its
+absence is a :class:`~interpbench.MissingDependencyError` naming the extra to install
+(``pip install 'interpbench[EXTRA]'``).
 """
 
 from __future__ import annotations

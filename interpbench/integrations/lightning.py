@@ -188,7 +188,7 @@ def load_lightning(spec: str) -> Any:
     ``encode``/``decode``, as for the callback.
     """
     from ..errors import SpecError
-    from ..adapters.resolve import load_adapter_object
+    from ..adapters.user_code import load_adapter_object
 
     location, at, checkpoint = spec.rpartition("@")
     if not at or not location or not checkpoint:

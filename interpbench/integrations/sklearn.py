@@ -7,18 +7,32 @@ Two kinds are understood:
 - an ``MLPRegressor`` fitted X → X (an autoencoder): the code is its narrowest hidden layer's
   activation, decoded by the layers after it, exactly as ``predict`` computes them.
 
-scikit-learn is a core dependency, so this needs no extra.
+scikit-learn is a core dependency, so ``from_sklearn`` needs no extra. A fitted estimator saved
+with skops (``skops.io.dump(est, "model.skops")``, the ``sklearn`` extra) scores from the
+command line as ``--adapter sklearn:model.skops``: skops reads it as data and builds only types
+it knows to be safe (pickle and joblib files run code when loaded, so they are refused).
 """
 
 from __future__ import annotations
 
+import os
+import zipfile
 from typing import Any
 
 import numpy as np
 
-from ..errors import AdapterError
+from ..errors import AdapterError, SpecError
+from . import require
 
-__all__ = ["from_sklearn", "SklearnTransformerAdapter", "MLPAutoencoderAdapter"]
+__all__ = ["from_sklearn", "load_sklearn", "SklearnTransformerAdapter", "MLPAutoencoderAdapter"]
+
+EXTRA = "sklearn"
+# Beyond skops' own safe list: the optimiser state an MLPRegressor keeps after fit. Both are
+# plain scikit-learn classes holding arrays; trusting them lets a fitted MLP autoencoder load.
+_TRUSTED_BEYOND_SKOPS = ("sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+                         "sklearn.neural_network._stochastic_optimizers.SGDOptimizer")
+# A PCA or MLP of 32×32 images is megabytes; a file declaring more is not one of them (or a zip bomb).
+_MAX_SKOPS_BYTES = 1 << 30
 
 # scikit-learn's activation names -> the function (scikit-learn's MLP uses the same definitions).
 _ACTIVATIONS = {
@@ -130,3 +144,38 @@ def from_sklearn(estimator: Any, *, value_range: str = "auto") -> Any:
         f"from_sklearn() needs a fitted transformer with transform() and inverse_transform() (PCA, …) or an "
         f"MLPRegressor fitted X → X; {type(estimator).__name__} is neither"
     )
+
+
+def load_sklearn(path: str) -> Any:
+    """The adapter of an estimator saved with ``skops.io.dump(est, "FILE.skops")`` (``sklearn:FILE.skops`` specs).
+
+    The file is read by skops as data: only types on skops' safe list (and an MLP's optimiser
+    state) are built, so a file cannot run code. Pickle and joblib files are refused unread.
+    """
+    if path.lower().endswith((".pkl", ".pickle", ".joblib")):
+        raise SpecError(
+            f"{path!r} is a pickle or joblib file, and loading one runs any code it holds; save the estimator "
+            "with skops.io.dump(est, 'model.skops') and pass sklearn:model.skops, or load the file yourself "
+            "in Python if you trust it and score interpbench.adapters.from_sklearn(est)"
+        )
+    if not os.path.isfile(path):
+        raise SpecError(f"scikit-learn model file {path!r} does not exist (write one with skops.io.dump(est, 'model.skops'))")
+    skops_io = require("skops.io", EXTRA, f"the spec 'sklearn:{path}'")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+        if declared > _MAX_SKOPS_BYTES:
+            raise SpecError(f"{path!r} declares {declared:,} bytes of content, more than any estimator of 32×32 images holds")
+        untrusted = skops_io.get_untrusted_types(file=path)
+        refused = [t for t in untrusted if t not in _TRUSTED_BEYOND_SKOPS]
+        if refused:
+            raise SpecError(
+                f"{path!r} holds types skops does not trust ({', '.join(refused)}); if you trust the file, load it "
+                "in Python with skops.io.load(path, trusted=[...]) and score interpbench.adapters.from_sklearn(est)"
+            )
+        estimator = skops_io.load(path, trusted=untrusted)
+    except SpecError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a file skops cannot read is the spec's problem
+        raise SpecError(f"cannot load a scikit-learn model from {path!r} (not a skops file?): {type(exc).__name__}: {exc}") from None
+    return from_sklearn(estimator)
