@@ -13,19 +13,20 @@ directory) is refused, since renaming over it would destroy it rather than write
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import OptionError
 
 __all__ = ["atomic_path", "atomic_paths", "check_writable", "resolve_target", "write_text_atomic", "write_bytes_atomic",
-           "folder_lock", "write_named_by_content", "fsync_folder"]
+           "folder_lock", "write_named_by_content", "fsync_folder", "recover_commits"]
 
 _KINDS = {
     stat.S_IFDIR: "a directory",
@@ -106,10 +107,12 @@ def remove_stale_temporaries(folder: Path, prefix: str, suffix: str = "") -> Non
     """Remove the temporary files ``.PREFIX<pid>.XXXXXXXX<suffix>.tmp`` of writers that are no longer running.
 
     A file whose process is alive (or cannot be asked: another user's) is in use and stays; so
-    does everything on Windows, where a process cannot be asked without being signalled.
+    does everything on Windows, where a process cannot be asked without being signalled. A dead
+    writer's multi-file commit is finished first, since its journal names temporaries to keep.
     """
     if os.name == "nt":
         return
+    recover_commits(folder)
     # A temporary file of a temporary file (a writer that itself writes atomically) is the outer
     # name, dot-prefixed again, plus its own ".PID.XXXXXXXX.tmp".
     pattern = re.compile(r"\.+" + re.escape(prefix) + r"\d+\.[A-Za-z0-9_]{8}" + re.escape(f"{suffix}.tmp")
@@ -170,13 +173,135 @@ def _flush_to_disk(path: Path) -> None:
 
 @contextmanager
 def atomic_paths(targets: Iterable[str | os.PathLike[str]]) -> Iterator[list[Path]]:
-    """:func:`atomic_path` for several files written together: all of them, or (on any error) none.
+    """:func:`atomic_path` for several files written together: all of them, or none.
 
-    Every temporary file is written before the first target is replaced, so a failure while
-    writing one output (a figure, say) leaves every target as it was.
+    Every temporary file is written and stored before the first target is replaced, so a
+    failure while writing one output (a figure, say) leaves every target as it was. Then a
+    journal naming every rename is stored in each folder involved, and the targets are replaced
+    last first (so files go in before the files that name them). A writer killed during the
+    renames leaves its journal: the next write in any of those folders (or
+    :func:`recover_commits`) finishes the renames before doing anything else, so the set is
+    never left half old and half new once anyone writes there again.
     """
-    with ExitStack() as stack:
-        yield [stack.enter_context(atomic_path(t)) for t in targets]
+    finals = [resolve_target(t) for t in targets]
+    tmps: list[Path] = []
+    try:
+        for final in finals:
+            try:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                tmps.append(_temporary(final.parent, f"{final.name}."))
+            except OSError as exc:
+                raise OptionError(f"cannot write {os.fspath(final)!r}: {exc.strerror or exc}") from None
+        yield tmps
+        for tmp in tmps:
+            os.chmod(tmp, 0o666 & ~_umask())
+            _flush_to_disk(tmp)
+        renames = list(zip(tmps, finals))[::-1]
+        journals = _write_journals(renames)
+    except OSError as exc:
+        for tmp in tmps:
+            tmp.unlink(missing_ok=True)
+        if exc.errno in _NO_ROOM:
+            raise OptionError(f"cannot write {', '.join(repr(os.fspath(f)) for f in finals)}: {exc.strerror or exc}; "
+                              "nothing was written") from None
+        raise
+    except BaseException:
+        for tmp in tmps:
+            tmp.unlink(missing_ok=True)
+        raise
+    _commit(renames, journals)
+
+
+# A multi-file commit's journal: ".interpbench-commit.PID.XXXXXXXX.journal", one copy per folder involved.
+_JOURNAL_PREFIX = ".interpbench-commit."
+_JOURNAL_SUFFIX = ".journal"
+_JOURNAL = re.compile(re.escape(_JOURNAL_PREFIX) + r"(\d+)\.[A-Za-z0-9_]{8}" + re.escape(_JOURNAL_SUFFIX))
+
+
+def _write_journals(renames: list[tuple[Path, Path]]) -> list[Path]:
+    """Store the list of renames in every folder they touch; once the last copy is stored, the commit is decided."""
+    folders = sorted({p.parent for pair in renames for p in pair}, key=str)
+    name = f"{_JOURNAL_PREFIX}{os.getpid()}.{os.urandom(6).hex()[:8]}{_JOURNAL_SUFFIX}"
+    journals = [folder / name for folder in folders]
+    text = json.dumps({"renames": [[os.fspath(a), os.fspath(b)] for a, b in renames],
+                       "journals": [os.fspath(j) for j in journals]})
+    written: list[Path] = []
+    try:
+        for journal in journals:
+            # Written in place, not renamed in: a copy cut short is not JSON, which recovery reads as "never committed".
+            with open(journal, "x", encoding="utf-8") as file:
+                written.append(journal)
+                file.write(text)
+                file.flush()
+                os.fsync(file.fileno())
+            fsync_folder(journal.parent)
+    except BaseException:
+        for journal in written:  # no rename has happened: the commit is called off
+            journal.unlink(missing_ok=True)
+        raise
+    return journals
+
+
+def _commit(renames: list[tuple[Path, Path]], journals: list[Path]) -> None:
+    """Do the journal's renames (those not done yet), store them, then drop every copy of the journal."""
+    for tmp, final in renames:
+        try:
+            os.replace(tmp, final)
+        except FileNotFoundError:  # already done by an earlier attempt at this journal
+            pass
+    for folder in sorted({final.parent for _, final in renames}, key=str):
+        fsync_folder(folder)
+    for journal in journals:
+        journal.unlink(missing_ok=True)
+
+
+def recover_commits(folder: str | os.PathLike[str]) -> None:
+    """Finish the multi-file commits that writers killed mid-way left in ``folder`` (see :func:`atomic_paths`).
+
+    A journal whose writer still runs is left alone; one that cannot be read or finished (a
+    read-only folder, a file removed by hand) is left for a later attempt. Never raises.
+    """
+    if os.name == "nt":
+        return
+    try:
+        entries = [e for e in os.scandir(folder) if _JOURNAL.fullmatch(e.name)]
+    except OSError:
+        return
+    for entry in entries:
+        match = _JOURNAL.fullmatch(entry.name)
+        if match is None or _running(int(match.group(1))):
+            continue
+        try:
+            text = Path(entry.path).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        try:
+            record = json.loads(text)
+            renames = [(Path(a), Path(b)) for a, b in record["renames"]]
+            journals = [Path(j) for j in record["journals"]]
+        except (ValueError, KeyError, TypeError):
+            # Cut short while its writer stored it: that writer renamed nothing, so there is nothing to finish.
+            Path(entry.path).unlink(missing_ok=True)
+            continue
+        if Path(entry.path) not in journals:  # a journal copied in from elsewhere: not this folder's commit
+            continue
+        if not all(_reads_as(j, text) for j in journals):
+            # The commit is decided only once every copy is stored. A copy missing or cut short means its
+            # writer died before that (nothing renamed), or a recovery finished the renames and was
+            # removing the copies: either way nothing is left to do but drop this one.
+            Path(entry.path).unlink(missing_ok=True)
+            continue
+        try:
+            _commit(renames, journals)
+        except OSError:
+            continue
+
+
+def _reads_as(path: Path, text: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") == text
+    except OSError:
+        return False
 
 
 def _umask() -> int:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_paths, folder_lock, fsync_folder, resolve_target, write_named_by_content
+from .atomic import atomic_paths, folder_lock, fsync_folder, recover_commits, resolve_target, write_named_by_content
 from .errors import DataError, InterpbenchError, OptionError
 from .jsonfile import dumps_record, read_json_object
 from .metrics import COLLAPSE_SPREAD, defined_smoothness, geodesic_error, geodesic_errors, is_collapsed, path_geodesic_error
@@ -350,8 +350,10 @@ class Result:
         """Read a result JSON file written by :meth:`save`, with its decoded images when it references them.
 
         A referenced images file that is missing leaves ``images`` unset (figures then say so);
-        one whose sha256 differs from the recorded one is a :class:`DataError`.
+        one whose sha256 differs from the recorded one is a :class:`DataError`. A save of
+        several results that a killed process left half done is finished first.
         """
+        recover_commits(Path(path).resolve().parent)
         data = read_json_object(path, "result file")
         result = cls.from_dict(data)
         ref = data.get("images")

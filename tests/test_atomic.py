@@ -79,3 +79,64 @@ def test_check_writable_names_the_problem(tmp_path):
     with pytest.raises(OptionError, match="does not exist"):
         check_writable(tmp_path / "missing" / "x.json", what="--output")
     assert list(tmp_path.iterdir()) == []  # the probe file is gone again
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    return int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout)
+
+
+def _journal(folders, renames, pid, cut=None):
+    """Write a multi-file commit's journal copies as a writer with ``pid`` would (the last ``cut`` copy cut short)."""
+    import json as json_module
+
+    from interpbench.atomic import _JOURNAL_PREFIX, _JOURNAL_SUFFIX
+
+    name = f"{_JOURNAL_PREFIX}{pid}.abcd1234{_JOURNAL_SUFFIX}"
+    journals = [f / name for f in folders]
+    text = json_module.dumps({"renames": [[str(a), str(b)] for a, b in renames], "journals": [str(j) for j in journals]})
+    for i, journal in enumerate(journals):
+        journal.write_text(text[: len(text) // 2] if cut == i else text)
+    return journals
+
+
+def test_a_killed_writers_commit_is_finished_across_folders_by_the_next_write(tmp_path):
+    from interpbench.atomic import recover_commits, write_text_atomic
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    pid = _dead_pid()
+    (a / "x.json").write_text("old x")
+    (b / "y.json").write_text("old y")
+    tmp_x, tmp_y = a / f".x.json.{pid}.abcd1234.tmp", b / f".y.json.{pid}.abcd1234.tmp"
+    tmp_x.write_text("new x")
+    tmp_y.write_text("new y")
+    journals = _journal([a, b], [(tmp_y, b / "y.json"), (tmp_x, a / "x.json")], pid)
+    os.replace(tmp_y, b / "y.json")  # killed after its first rename
+    write_text_atomic(b / "unrelated.txt", "a later write in b finishes the commit")
+    assert (a / "x.json").read_text() == "new x" and (b / "y.json").read_text() == "new y"
+    assert not any(j.exists() for j in journals) and not tmp_x.exists()
+    recover_commits(a)  # nothing left to do: idempotent
+    assert sorted(p.name for p in a.iterdir()) == ["x.json"]
+
+
+def test_an_undecided_commit_is_called_off_and_a_running_writers_is_left_alone(tmp_path):
+    from interpbench.atomic import recover_commits
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    pid = _dead_pid()
+    tmp_x, tmp_y = a / f".x.json.{pid}.abcd1234.tmp", b / f".y.json.{pid}.abcd1234.tmp"
+    tmp_x.write_text("new x")
+    tmp_y.write_text("new y")
+    # Killed while storing the second copy: nothing was renamed, so nothing may be.
+    journals = _journal([a, b], [(tmp_y, b / "y.json"), (tmp_x, a / "x.json")], pid, cut=1)
+    recover_commits(a)
+    recover_commits(b)
+    assert not (a / "x.json").exists() and not (b / "y.json").exists() and not any(j.exists() for j in journals)
+    # A live writer's journal (this process's) is its own business.
+    mine = _journal([a], [(tmp_x, a / "x.json")], os.getpid())
+    recover_commits(a)
+    assert mine[0].exists() and tmp_x.exists() and not (a / "x.json").exists()

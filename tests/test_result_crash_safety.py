@@ -117,6 +117,8 @@ def test_a_save_killed_at_any_step_leaves_results_that_match_their_images(tmp_pa
         assert killed
         before = [reference[0]] if "over another" in case else []
         _check_consistent(folder, before + [reference[1]], may_be_absent="none before" in case)
+        if case.startswith("comparison"):  # the two results of one run are one save: both old or both new, never mixed
+            assert len({interpbench.Result.load(p).protocol.seeds for p in folder.glob("*.json")}) == 1, k
         # The next save finishes the job: the results and their images, nothing else (no orphan, no temporary file).
         killed, _ = _run(command(1), folder, 0)
         assert not killed

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..adapters.builtin import BUILTIN_ADAPTERS
-from ..atomic import atomic_path, atomic_paths, write_text_atomic
+from ..atomic import atomic_path, atomic_paths, recover_commits, write_text_atomic
 from ..errors import DataError
 from ..metrics import is_collapsed
 from ..result import STORED_METRICS
@@ -408,10 +408,14 @@ def check_entry(entry: Any, label: str = "entry") -> None:
 
 
 def load_entries(root: str | os.PathLike[str]) -> list[Entry]:
-    """Every entry under ``root/results/``, validated; the file name must be the entry's id."""
+    """Every entry under ``root/results/``, validated; the file name must be the entry's id.
+
+    A filing that a killed process left half done is finished first (:func:`~interpbench.atomic.recover_commits`).
+    """
     folder = Path(root) / RESULTS_DIR
     if not folder.is_dir():
         raise DataError(f"{os.fspath(folder)!r} is not a directory of leaderboard entries")
+    recover_commits(folder)
     entries = []
     for path in sorted(folder.glob("*.json")):
         data = read_json(path, what="leaderboard entry")
