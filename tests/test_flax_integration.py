@@ -1,5 +1,7 @@
 """Flax with the real library: a linen (module, params) pair and an nnx module, each scored with no wrapper."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -7,37 +9,13 @@ import interpbench
 
 jax = pytest.importorskip("jax")
 flax = pytest.importorskip("flax")
-from flax import linen, nnx  # noqa: E402
+from flax import nnx  # noqa: E402
+from flax_autoencoders import LinenAE, NnxAE  # noqa: E402
+
+MODULE_FILE = Path(__file__).with_name("flax_autoencoders.py")
 
 PAIRS = 4
 pytestmark = pytest.mark.filterwarnings("ignore::interpbench.errors.InterpbenchWarning")  # untrained
-
-
-class LinenAE(linen.Module):
-    def setup(self):
-        self.enc = linen.Dense(8)
-        self.dec = linen.Dense(1024)
-
-    def encode(self, x):
-        return self.enc(x.reshape(x.shape[0], -1))
-
-    def decode(self, z):
-        return jax.numpy.tanh(self.dec(z)).reshape(z.shape[0], 32, 32)
-
-    def __call__(self, x):
-        return self.decode(self.encode(x))
-
-
-class NnxAE(nnx.Module):
-    def __init__(self, rngs):
-        self.enc = nnx.Linear(1024, 8, rngs=rngs)
-        self.dec = nnx.Linear(8, 1024, rngs=rngs)
-
-    def encode(self, x):
-        return self.enc(x.reshape(x.shape[0], -1))
-
-    def decode(self, z):
-        return jax.numpy.tanh(self.dec(z)).reshape(z.shape[0], 32, 32)
 
 
 def test_linen_module_and_params_score_as_a_pair():
@@ -59,34 +37,6 @@ def test_nnx_module_scores_as_it_is():
     assert "flax" in result.provenance["libraries"] and "jax" in result.provenance["libraries"]
 
 
-MODULE_FILE = '''
-import jax
-from flax import linen, nnx
-
-
-class LinenAE(linen.Module):
-    def setup(self):
-        self.enc = linen.Dense(8)
-        self.dec = linen.Dense(1024)
-
-    def encode(self, x):
-        return self.enc(x.reshape(x.shape[0], -1))
-
-    def decode(self, z):
-        return jax.numpy.tanh(self.dec(z)).reshape(z.shape[0], 32, 32)
-
-
-class NnxAE(nnx.Module):
-    def __init__(self, *, rngs):
-        self.enc = nnx.Linear(1024, 8, rngs=rngs)
-        self.dec = nnx.Linear(8, 1024, rngs=rngs)
-
-    def encode(self, x):
-        return self.enc(x.reshape(x.shape[0], -1))
-
-    def decode(self, z):
-        return jax.numpy.tanh(self.dec(z)).reshape(z.shape[0], 32, 32)
-'''
 
 
 def _cli_mean_distance(spec):
@@ -104,31 +54,29 @@ def _cli_mean_distance(spec):
 def test_saved_linen_and_nnx_weights_score_from_the_command_line_as_from_python(tmp_path):
     from flax import serialization
 
-    (tmp_path / "aes.py").write_text(MODULE_FILE)
     module = LinenAE()
     params = module.init(jax.random.PRNGKey(3), np.zeros((1, 32, 32), np.float32))
     (tmp_path / "linen.msgpack").write_bytes(serialization.msgpack_serialize(params))
-    assert _cli_mean_distance(f"flax:{tmp_path / 'aes.py'}:LinenAE@{tmp_path / 'linen.msgpack'}") == \
+    assert _cli_mean_distance(f"flax:{MODULE_FILE}:LinenAE@{tmp_path / 'linen.msgpack'}") == \
         interpbench.score((module, params), pairs=PAIRS).mean_distance
     model = NnxAE(nnx.Rngs(7))  # not the Rngs(0) the spec builds with: the weights must come from the file
     (tmp_path / "nnx.msgpack").write_bytes(serialization.msgpack_serialize(nnx.to_pure_dict(nnx.state(model))))
-    assert _cli_mean_distance(f"flax:{tmp_path / 'aes.py'}:NnxAE@{tmp_path / 'nnx.msgpack'}") == \
+    assert _cli_mean_distance(f"flax:{MODULE_FILE}:NnxAE@{tmp_path / 'nnx.msgpack'}") == \
         interpbench.score(model, pairs=PAIRS).mean_distance
 
 
 def test_flax_spec_refusals_say_what_is_wrong(tmp_path):
     from flax import serialization
 
-    (tmp_path / "aes.py").write_text(MODULE_FILE)
     small = {"enc": {"kernel": np.zeros((1024, 4), np.float32), "bias": np.zeros(4, np.float32)},
              "dec": {"kernel": np.zeros((4, 1024), np.float32), "bias": np.zeros(1024, np.float32)}}
     (tmp_path / "small.msgpack").write_bytes(serialization.msgpack_serialize(small))
     with pytest.raises(interpbench.SpecError, match=r"with shape \(4, 1024\), but NnxAE has \(8, 1024\)"):
-        interpbench.score(f"flax:{tmp_path / 'aes.py'}:NnxAE@{tmp_path / 'small.msgpack'}")
+        interpbench.score(f"flax:{MODULE_FILE}:NnxAE@{tmp_path / 'small.msgpack'}")
     with pytest.raises(interpbench.SpecError, match="does not exist"):
-        interpbench.score(f"flax:{tmp_path / 'aes.py'}:NnxAE@{tmp_path / 'missing.msgpack'}")
+        interpbench.score(f"flax:{MODULE_FILE}:NnxAE@{tmp_path / 'missing.msgpack'}")
     with pytest.raises(interpbench.SpecError, match="must be"):
-        interpbench.score(f"flax:{tmp_path / 'aes.py'}:NnxAE")
+        interpbench.score(f"flax:{MODULE_FILE}:NnxAE")
     (tmp_path / "junk.msgpack").write_bytes(b"\xc1\xc1\xc1")
     with pytest.raises(interpbench.SpecError, match="cannot read Flax weights"):
-        interpbench.score(f"flax:{tmp_path / 'aes.py'}:NnxAE@{tmp_path / 'junk.msgpack'}")
+        interpbench.score(f"flax:{MODULE_FILE}:NnxAE@{tmp_path / 'junk.msgpack'}")
