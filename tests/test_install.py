@@ -35,6 +35,7 @@ IMPORT_NAMES: dict[str, tuple[str, ...]] = {
     "flax": ("flax",),
     "diffusers": ("diffusers",),
     "torchmetrics": ("torchmetrics",),
+    "skops": ("skops",),
     "ray": ("ray",),
     "pytest": ("pytest", "_pytest"),
     "pytest-benchmark": ("pytest_benchmark",),
