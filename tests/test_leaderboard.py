@@ -218,6 +218,15 @@ def test_repo_entries_are_valid_and_pages_up_to_date() -> None:
         assert (REPO / "leaderboard" / name).read_text(encoding="utf-8") == text, f"leaderboard/{name} is stale: run `interpbench leaderboard build`"
 
 
+def test_probe_rows_of_one_model_on_two_suites_are_told_apart() -> None:
+    entries = load_entries(REPO / "leaderboard")
+    assert {"baseline-cpu-256kimg-clock-v1", "baseline-cpu-256kimg-blob-v1"} <= {e.id for e in entries}
+    probes = next(t for t in build_tables(entries) if t.key == "probes")
+    labels = [row[0] for row in probes.rows]
+    assert len(set(labels)) == len(labels), labels
+    assert "baseline (cpu, 256 kimg, clock)" in labels and "baseline (cpu, 256 kimg, blob)" in labels
+
+
 def _reference_entry(record: dict[str, Any], name: str, md_scale: float, trail: dict[str, Any] | None) -> dict[str, Any]:
     r = copy.deepcopy(record)
     r["model"] = {"name": name, "preset": "cpu", "kimg": 256, "train_seed": 0, "checkpoint_sha256": hashlib.sha256(name.encode()).hexdigest()}

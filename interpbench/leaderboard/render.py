@@ -99,8 +99,11 @@ def _hardware(entry: Entry) -> str:
 
 
 def _label(entry: Entry) -> str:
+    """The model, its budget and (off lines) its suite: a clock and a blob run of one model in one table stay apart."""
     t = entry.data["training"]
-    return entry.name if t is None else f"{entry.name} ({_preset(t)}, {t['kimg']:g} kimg)"
+    suite = _suite_of(entry)
+    on_suite = "" if suite == "lines" else f", {suite}"
+    return entry.name + (on_suite and f" ({suite})") if t is None else f"{entry.name} ({_preset(t)}, {t['kimg']:g} kimg{on_suite})"
 
 
 def _unresolved(entry: Entry, others: list[Entry], metric: str) -> list[str]:
