@@ -283,7 +283,8 @@ def recover_commits(folder: str | os.PathLike[str]) -> None:
             # Cut short while its writer stored it: that writer renamed nothing, so there is nothing to finish.
             Path(entry.path).unlink(missing_ok=True)
             continue
-        if Path(entry.path) not in journals:  # a journal copied in from elsewhere: not this folder's commit
+        # Journals name absolute, resolved paths; ``folder`` may be relative or reached through a link.
+        if Path(entry.path).resolve() not in {j.resolve() for j in journals}:  # copied in from elsewhere: not this commit
             continue
         if not all(_reads_as(j, text) for j in journals):
             # The commit is decided only once every copy is stored. A copy missing or cut short means its

@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 import stat
 
 import pytest
@@ -102,7 +103,7 @@ def _journal(folders, renames, pid, cut=None):
     return journals
 
 
-def test_a_killed_writers_commit_is_finished_across_folders_by_the_next_write(tmp_path):
+def test_a_killed_writers_commit_is_finished_across_folders_by_the_next_write(tmp_path, monkeypatch):
     from interpbench.atomic import recover_commits, write_text_atomic
 
     a, b = tmp_path / "a", tmp_path / "b"
@@ -115,7 +116,8 @@ def test_a_killed_writers_commit_is_finished_across_folders_by_the_next_write(tm
     tmp_y.write_text("new y")
     journals = _journal([a, b], [(tmp_y, b / "y.json"), (tmp_x, a / "x.json")], pid)
     os.replace(tmp_y, b / "y.json")  # killed after its first rename
-    write_text_atomic(b / "unrelated.txt", "a later write in b finishes the commit")
+    monkeypatch.chdir(tmp_path)  # the later writer names its folder relatively
+    write_text_atomic(Path("b") / "unrelated.txt", "a later write in b finishes the commit")
     assert (a / "x.json").read_text() == "new x" and (b / "y.json").read_text() == "new y"
     assert not any(j.exists() for j in journals) and not tmp_x.exists()
     recover_commits(a)  # nothing left to do: idempotent
