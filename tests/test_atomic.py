@@ -103,7 +103,7 @@ def _journal(folders, renames, pid, cut=None):
     return journals
 
 
-def test_a_killed_writers_commit_is_finished_across_folders_by_the_next_write(tmp_path, monkeypatch):
+def test_a_killed_writers_commit_is_finished_across_folders_by_the_next_write(tmp_path):
     from interpbench.atomic import recover_commits, write_text_atomic
 
     a, b = tmp_path / "a", tmp_path / "b"
@@ -116,8 +116,7 @@ def test_a_killed_writers_commit_is_finished_across_folders_by_the_next_write(tm
     tmp_y.write_text("new y")
     journals = _journal([a, b], [(tmp_y, b / "y.json"), (tmp_x, a / "x.json")], pid)
     os.replace(tmp_y, b / "y.json")  # killed after its first rename
-    monkeypatch.chdir(tmp_path)  # the later writer names its folder relatively
-    write_text_atomic(Path("b") / "unrelated.txt", "a later write in b finishes the commit")
+    write_text_atomic(b / "unrelated.txt", "a later write in b finishes the commit")
     assert (a / "x.json").read_text() == "new x" and (b / "y.json").read_text() == "new y"
     assert not any(j.exists() for j in journals) and not tmp_x.exists()
     recover_commits(a)  # nothing left to do: idempotent
@@ -142,3 +141,15 @@ def test_an_undecided_commit_is_called_off_and_a_running_writers_is_left_alone(t
     mine = _journal([a], [(tmp_x, a / "x.json")], os.getpid())
     recover_commits(a)
     assert mine[0].exists() and tmp_x.exists() and not (a / "x.json").exists()
+
+
+def test_a_folder_named_relatively_finishes_its_commits(tmp_path, monkeypatch):
+    from interpbench.atomic import recover_commits
+
+    pid = _dead_pid()
+    tmp_x = tmp_path / f".x.json.{pid}.abcd1234.tmp"
+    tmp_x.write_text("new x")
+    _journal([tmp_path], [(tmp_x, tmp_path / "x.json")], pid)
+    monkeypatch.chdir(tmp_path)
+    recover_commits(".")  # as load_entries does with a leaderboard root given relatively
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json"]
