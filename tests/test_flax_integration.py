@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import interpbench
+from cli_assertions import cli_mean_distance
 
 jax = pytest.importorskip("jax")
 flax = pytest.importorskip("flax")
@@ -39,29 +40,17 @@ def test_nnx_module_scores_as_it_is():
 
 
 
-def _cli_mean_distance(spec):
-    import json
-
-    from click.testing import CliRunner
-
-    from interpbench.cli import main
-
-    cli = CliRunner().invoke(main, ["run", "--adapter", spec, "--pairs", str(PAIRS), "--json"])
-    assert cli.exit_code == 0, cli.output
-    return json.loads(cli.stdout)["metrics"]["mean_distance"]["mean"]
-
-
 def test_saved_linen_and_nnx_weights_score_from_the_command_line_as_from_python(tmp_path):
     from flax import serialization
 
     module = LinenAE()
     params = module.init(jax.random.PRNGKey(3), np.zeros((1, 32, 32), np.float32))
     (tmp_path / "linen.msgpack").write_bytes(serialization.msgpack_serialize(params))
-    assert _cli_mean_distance(f"flax:{MODULE_FILE}:LinenAE@{tmp_path / 'linen.msgpack'}") == \
+    assert cli_mean_distance(f"flax:{MODULE_FILE}:LinenAE@{tmp_path / 'linen.msgpack'}", PAIRS) == \
         interpbench.score((module, params), pairs=PAIRS).mean_distance
     model = NnxAE(nnx.Rngs(7))  # not the Rngs(0) the spec builds with: the weights must come from the file
     (tmp_path / "nnx.msgpack").write_bytes(serialization.msgpack_serialize(nnx.to_pure_dict(nnx.state(model))))
-    assert _cli_mean_distance(f"flax:{MODULE_FILE}:NnxAE@{tmp_path / 'nnx.msgpack'}") == \
+    assert cli_mean_distance(f"flax:{MODULE_FILE}:NnxAE@{tmp_path / 'nnx.msgpack'}", PAIRS) == \
         interpbench.score(model, pairs=PAIRS).mean_distance
 
 

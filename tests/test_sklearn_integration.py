@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
 import interpbench
+from cli_assertions import cli_mean_distance
 from interpbench import AdapterError
 from interpbench.adapters import from_sklearn
 
@@ -55,24 +56,12 @@ def test_refusals_name_the_fix(images):
 skops_io = pytest.importorskip("skops.io")
 
 
-def _cli_mean_distance(spec: str) -> float:
-    import json
-
-    from click.testing import CliRunner
-
-    from interpbench.cli import main
-
-    cli = CliRunner().invoke(main, ["run", "--adapter", spec, "--pairs", str(PAIRS), "--json"])
-    assert cli.exit_code == 0, cli.output
-    return json.loads(cli.stdout)["metrics"]["mean_distance"]["mean"]
-
-
 def test_a_skops_file_scores_from_the_command_line_as_from_python(images, tmp_path):
     pca = PCA(n_components=16, random_state=0).fit(images)
     skops_io.dump(pca, tmp_path / "pca.skops")
     in_python = interpbench.score(from_sklearn(pca), pairs=PAIRS).mean_distance
     # The loaded arrays may differ in memory order, so BLAS may sum in another order: float64 rounding, ~1e-16 relative.
-    assert _cli_mean_distance(f"sklearn:{tmp_path / 'pca.skops'}") == pytest.approx(in_python, rel=1e-12)
+    assert cli_mean_distance(f"sklearn:{tmp_path / 'pca.skops'}", PAIRS) == pytest.approx(in_python, rel=1e-12)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         mlp = MLPRegressor(hidden_layer_sizes=(32, 6, 32), max_iter=5, random_state=0).fit(images, images)
