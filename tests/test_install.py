@@ -112,3 +112,14 @@ def test_core_python_examples_run_on_the_core_install(tmp_path: Path, marker: st
     res = subprocess.run([sys.executable, "-c", code], env=_env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout + res.stderr
     assert res.stdout.strip()
+
+
+@pytest.mark.parametrize("spec, extra", [("sklearn:model.skops", "sklearn"), ("flax:aes.py:AE@params.msgpack", "flax"),
+                                         ("keras:model.keras", "keras"), ("lightning:m.py:AE@c.ckpt", "lightning")])
+def test_a_library_spec_without_its_extra_names_the_install(tmp_path: Path, spec: str, extra: str) -> None:
+    for name in ("model.skops", "params.msgpack", "model.keras", "c.ckpt"):
+        (tmp_path / name).write_bytes(b"")  # present, so the missing library is what is reported
+    res = subprocess.run([sys.executable, "-m", "interpbench", "run", "--adapter", spec], env=_env(tmp_path), cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode != 0 and "Traceback" not in res.stderr, res.stderr
+    assert f"pip install 'interpbench[{extra}]'" in res.stderr and f"the spec '{spec}'" in res.stderr, res.stderr

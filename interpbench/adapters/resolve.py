@@ -109,7 +109,7 @@ SPEC_PREFIXES: dict[str, str | Callable[[str], Any]] = {
     "pythae": "interpbench.integrations.pythae:load_pythae",
     "keras": "interpbench.integrations.keras:load_keras",
     "diffusers": "interpbench.integrations.diffusers:load_diffusers",
-    "lightning": "interpbench.integrations.lightning:load_lightning",
+    "lightning": "interpbench.integrations.lightning_spec:load_lightning",
     "sklearn": "interpbench.integrations.sklearn:load_sklearn",
     "flax": "interpbench.integrations.flax:load_flax",
 }
