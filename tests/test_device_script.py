@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,22 @@ def test_dry_run_of_both_commands(tmp_path: Path) -> None:
     filed = {json.loads(p.read_text())["model"]["name"]: json.loads(p.read_text()) for p in paths}
     assert set(filed) == {"acai", "baseline"}
     assert all(len(e["runs"]) == 3 for e in filed.values())
+
+
+def test_train_runs_without_what_the_gpu_image_may_lack(tmp_path: Path) -> None:
+    """The README's chain across windows runs plain ``interpbench train`` there: it must not need
+    jsonschema or Ray (absent on the image) nor tabulate or jinja2 (never checked there)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    # None in sys.modules: an import fails, and importlib.util.find_spec answers "not installed" (torch probes with it).
+    (site / "sitecustomize.py").write_text("import sys\nfor name in ('jsonschema', 'ray', 'tabulate', 'jinja2'):\n"
+                                           "    sys.modules[name] = None\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(ROOT)]), OMP_NUM_THREADS="1")
+    probe = subprocess.run([sys.executable, "-c", "import tabulate"], env=env, capture_output=True, text=True)
+    assert probe.returncode != 0
+    run = tmp_path / "runs" / "chain"
+    cmd = [sys.executable, "-m", "interpbench", "train", "baseline", "--preset", "quick", "--kimg", "0.0625", "--eval-every",
+           "0.03125", "--eval-pairs", "2", "--set", "depth=4", "--set", "batch_size=8", "--out", str(run), "--resume"]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert (run / "checkpoint.pt").is_file()

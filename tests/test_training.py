@@ -58,6 +58,32 @@ def test_killed_and_resumed_run_ends_with_identical_weights(tmp_path: Path, name
     assert straight.trail == resumed.trail
 
 
+def test_a_checkpoint_carried_in_parts_to_a_bare_folder_resumes_bit_for_bit(tmp_path: Path) -> None:
+    """The README's chain across GPU windows: the checkpoint leaves in parts (``split``), comes back joined
+    (``cat``) into a folder holding nothing else, and ``--resume`` ends where an unbroken run ends."""
+    import shutil
+    import subprocess
+
+    straight = rm.train("acai", tmp_path / "straight", seed=4, config=SMALL["acai"], **TINY_RUN)
+    with pytest.raises(Killed):
+        rm.train("acai", tmp_path / "window1", seed=4, config=SMALL["acai"], on_step=_kill_at(7), **TINY_RUN)
+    parts, carried = tmp_path / "out", tmp_path / "carried"
+    parts.mkdir(), carried.mkdir()
+    if shutil.which("split") and shutil.which("cat"):
+        subprocess.run(["split", "-b", "64K", "-d", str(tmp_path / "window1" / "checkpoint.pt"), str(parts / "checkpoint.pt.part-")], check=True)
+        joined = subprocess.run(["cat", *sorted(map(str, parts.iterdir()))], check=True, capture_output=True).stdout
+    else:  # no coreutils: the same bytes cut and joined in Python
+        data = (tmp_path / "window1" / "checkpoint.pt").read_bytes()
+        joined = b"".join(data[i : i + 65536] for i in range(0, len(data), 65536))
+    assert len(list(parts.iterdir())) > 1 or not shutil.which("split")
+    (carried / "checkpoint.pt").write_bytes(joined)
+    resumed = rm.train("acai", carried, seed=4, config=SMALL["acai"], resume=True, **TINY_RUN)
+    a = torch.load(straight.checkpoint, weights_only=True)["state_dict"]
+    b = torch.load(resumed.checkpoint, weights_only=True)["state_dict"]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert straight.trail == resumed.trail
+
+
 def test_different_seeds_give_different_runs(tmp_path: Path) -> None:
     a = rm.train("baseline", tmp_path / "a", seed=0, kimg=0.015625, eval_every_kimg=0.015625, eval_pairs=2, progress=False, config=_SMALL)
     b = rm.train("baseline", tmp_path / "b", seed=1, kimg=0.015625, eval_every_kimg=0.015625, eval_pairs=2, progress=False, config=_SMALL)
