@@ -81,9 +81,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         raise OptionError(f"cannot write {os.fspath(target)!r}: {exc.strerror or exc}") from None
     try:
         yield tmp
-        # mkstemp makes the file private (0600); give it the permissions a plain open() would.
-        os.chmod(tmp, 0o666 & ~_umask())
-        _flush_to_disk(tmp)
+        _finish_temporary(tmp)
         os.replace(tmp, final)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -162,8 +160,10 @@ def no_room_error(exc: BaseException) -> bool:
     return False
 
 
-def _flush_to_disk(path: Path) -> None:
-    """fsync the finished temporary file, so the rename never exposes a name whose data is not yet stored."""
+def _finish_temporary(path: Path) -> None:
+    """Give the finished temporary file a plain open()'s permissions (mkstemp makes it private, 0600)
+    and fsync it, so the rename never exposes a name whose data is not yet stored."""
+    os.chmod(path, 0o666 & ~_umask())
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -194,8 +194,7 @@ def atomic_paths(targets: Iterable[str | os.PathLike[str]]) -> Iterator[list[Pat
                 raise OptionError(f"cannot write {os.fspath(final)!r}: {exc.strerror or exc}") from None
         yield tmps
         for tmp in tmps:
-            os.chmod(tmp, 0o666 & ~_umask())
-            _flush_to_disk(tmp)
+            _finish_temporary(tmp)
         renames = list(zip(tmps, finals))[::-1]
         journals = _write_journals(renames)
     except OSError as exc:
@@ -220,7 +219,7 @@ _JOURNAL = re.compile(re.escape(_JOURNAL_PREFIX) + r"(\d+)\.[A-Za-z0-9_]{8}" + r
 
 def _write_journals(renames: list[tuple[Path, Path]]) -> list[Path]:
     """Store the list of renames in every folder they touch; once the last copy is stored, the commit is decided."""
-    folders = sorted({p.parent for pair in renames for p in pair}, key=str)
+    folders = sorted({final.parent for _, final in renames}, key=str)  # each temporary sits beside its target
     name = f"{_JOURNAL_PREFIX}{os.getpid()}.{os.urandom(6).hex()[:8]}{_JOURNAL_SUFFIX}"
     journals = [folder / name for folder in folders]
     text = json.dumps({"renames": [[os.fspath(a), os.fspath(b)] for a, b in renames],
@@ -264,7 +263,7 @@ def recover_commits(folder: str | os.PathLike[str]) -> None:
     if os.name == "nt":
         return
     try:
-        entries = [e for e in os.scandir(folder) if _JOURNAL.fullmatch(e.name)]
+        entries = list(os.scandir(folder))
     except OSError:
         return
     for entry in entries:
@@ -355,8 +354,7 @@ def write_named_by_content(folder: Path, prefix: str, suffix: str, write: Callab
     try:
         write(tmp)
         final = folder / name(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        _flush_to_disk(tmp)
+        _finish_temporary(tmp)
         existed = final.is_file()
         os.replace(tmp, final)
         return final, existed

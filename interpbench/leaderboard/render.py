@@ -102,8 +102,8 @@ def _label(entry: Entry) -> str:
     """The model, its budget and (off lines) its suite: a clock and a blob run of one model in one table stay apart."""
     t = entry.data["training"]
     suite = _suite_of(entry)
-    on_suite = "" if suite == "lines" else f", {suite}"
-    return entry.name + (on_suite and f" ({suite})") if t is None else f"{entry.name} ({_preset(t)}, {t['kimg']:g} kimg{on_suite})"
+    details = ([] if t is None else [_preset(t), f"{t['kimg']:g} kimg"]) + ([] if suite == "lines" else [suite])
+    return f"{entry.name} ({', '.join(details)})" if details else entry.name
 
 
 def _unresolved(entry: Entry, others: list[Entry], metric: str) -> list[str]:
