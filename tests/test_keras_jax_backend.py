@@ -27,16 +27,9 @@ TRAIN_AND_SCORE = """
 import json, sys, warnings
 import keras, interpbench
 from interpbench.integrations.keras import from_keras
+from keras_autoencoder import trained_autoencoder
 warnings.simplefilter("ignore")
-keras.utils.set_random_seed(0)
-encoder = keras.Sequential([keras.Input((32, 32, 1)), keras.layers.Flatten(), keras.layers.Dense(8)], name="encoder")
-decoder = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1024, activation="sigmoid"), keras.layers.Reshape((32, 32, 1))],
-                           name="decoder")
-inputs = keras.Input((32, 32, 1))
-model = keras.Model(inputs, decoder(encoder(inputs)), name="ae")
-model.compile(optimizer="adam", loss="mse")
-x = ((next(interpbench.training_stream(0, 256)) + 1) / 2)[..., None].astype("float32")
-model.fit(x, x, epochs=1, batch_size=64, verbose=0)
+model = trained_autoencoder()
 result = interpbench.score(from_keras(model), pairs={pairs}, value_range="0,1")
 model.save(sys.argv[1])
 print(json.dumps({{"backend": keras.backend.backend(), "recorded": result.model["keras_backend"],
@@ -46,7 +39,7 @@ print(json.dumps({{"backend": keras.backend.backend(), "recorded": result.model[
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
-    return {**env, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", **extra}
+    return {**env, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")]), "OMP_NUM_THREADS": "1", **extra}
 
 
 def test_a_jax_backend_model_scores_with_no_glue_and_the_same_from_the_cli(tmp_path: Path) -> None:

@@ -145,16 +145,22 @@ def test_a_suite_result_roundtrips_and_checks_against_its_own_suite_only(tmp_pat
     assert other.exit_code == 2 and "not comparable" in other.output
 
 
-def test_leaderboard_ranks_each_suite_apart_and_keeps_it_out_of_the_paper_table(tmp_path):
+def leaderboard_of_pixels_on_lines_and_clock(root):
+    """A leaderboard folder ``root`` holding one pixels entry on lines and one on clock (8 pairs each)."""
     from interpbench.leaderboard.entries import entry_from_results
-    from interpbench.leaderboard.render import build
 
-    root = tmp_path / "lb"
     (root / "results").mkdir(parents=True)
     for suite in ("lines", "clock"):
         record = interpbench.score("pixels", suite=suite, pairs=8, seeds=[0], model_info={"adapter": "pixels"}).to_dict()
         entry = entry_from_results([record])
         (root / "results" / f"{entry['id']}.json").write_text(json.dumps(entry))
+    return root
+
+
+def test_leaderboard_ranks_each_suite_apart_and_keeps_it_out_of_the_paper_table(tmp_path):
+    from interpbench.leaderboard.render import build
+
+    root = leaderboard_of_pixels_on_lines_and_clock(tmp_path / "lb")
     assert sorted(p.name for p in (root / "results").iterdir()) == ["pixels-clock-v1.json", "pixels-v1.json"]
     md = build(root, scatter=False)["README.md"]
     assert "## Lines benchmark, protocol" in md and "## Clock benchmark, protocol" in md

@@ -315,17 +315,11 @@ def test_a_reference_model_trained_on_a_suite_is_filed_without_the_papers_number
 
 
 def test_the_leaderboard_scatter_beside_the_paper_draws_lines_entries_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import interpbench
     import interpbench.figures
-    from interpbench.leaderboard.entries import entry_from_results
     from interpbench.leaderboard.render import build
+    from test_suites import leaderboard_of_pixels_on_lines_and_clock
 
-    root = tmp_path / "lb"
-    (root / "results").mkdir(parents=True)
-    for suite in ("lines", "clock"):
-        record = interpbench.score("pixels", suite=suite, pairs=8, seeds=[0], model_info={"adapter": "pixels"}).to_dict()
-        entry = entry_from_results([record])
-        (root / "results" / f"{entry['id']}.json").write_text(json.dumps(entry))
+    root = leaderboard_of_pixels_on_lines_and_clock(tmp_path / "lb")
     drawn = []
     monkeypatch.setattr(interpbench.figures, "scatter_figure", lambda points, title=None: drawn.extend(points) or object())
     monkeypatch.setattr(interpbench.figures, "save_figure", lambda fig, path: Path(path).write_bytes(b""))
